@@ -1,0 +1,35 @@
+import type { TypedEventTarget } from 'main-event'
+
+/** A co-op as this device knows it. Created on first start or joined from an invite link. */
+export interface Coop {
+  /** Random co-op ID (base32, 26 chars); scopes discovery so co-ops on one relay never mix. */
+  id: string
+  name: string
+  /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
+  relays: string[]
+}
+
+export type NodeStatus = 'connecting' | 'online' | 'offline'
+
+/** How this node is connected to another peer of the co-op. */
+export interface PeerView {
+  peerId: string
+  /** True when at least one open connection to the peer has no `limits` (direct WebRTC). */
+  direct: boolean
+  /** Remote address of the best connection, for display. */
+  remoteAddr: string
+}
+
+export interface CofferNodeEvents {
+  /** The peer list or the node status changed; read `peers()` and `status`. */
+  change: CustomEvent<void>
+}
+
+/** The face the state layer sees of the running libp2p/Helia node. */
+export interface CofferNode extends TypedEventTarget<CofferNodeEvents> {
+  readonly peerId: string
+  readonly coop: Coop
+  readonly status: NodeStatus
+  peers(): PeerView[]
+  stop(): Promise<void>
+}
