@@ -317,7 +317,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
       if (!Array.isArray(have) || have.length === 0 || have.length > MAX_CIDS_PER_MESSAGE)
         fail('have is not a list')
       if (!have.every((b) => typeof b === 'boolean')) fail('have holds a non-boolean')
-      return { type, have: have as boolean[] }
+      return { type, have }
     }
     default:
       fail(`unknown message type ${typeof type === 'string' ? type.slice(0, 32) : typeof type}`)
