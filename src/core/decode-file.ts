@@ -1,0 +1,246 @@
+import type { CID } from 'multiformats/cid'
+import { equals } from './bytes.ts'
+import type { ReadCapability } from './capability.ts'
+import { DEFAULT_STRIPE_CONCURRENCY } from './constants.ts'
+import { NotEnoughShardsError, PlaintextHashMismatchError } from './errors.ts'
+import { openManifest, type OpenedManifest } from './manifest.ts'
+import { abortError } from './segmenter.ts'
+import { Sha256 } from './sha256.ts'
+import { localStripeCodec, type StripeCodec } from './stripe.ts'
+
+/** Where shards (and the manifest) come from: a blockstore, the network, a test double. */
+export interface BlockSource {
+  get(cid: CID, options: { signal: AbortSignal }): Promise<Uint8Array>
+}
+
+export interface ShardReport {
+  cid: CID
+  stripe: number
+  /** Position of the shard in its stripe (0…n−1). */
+  index: number
+}
+
+export interface DecodeFileOptions {
+  signal?: AbortSignal
+  codec?: StripeCodec
+  /** Stripes fetched and decoded ahead of the reader. */
+  stripeConcurrency?: number
+  /**
+   * A shard request still unanswered after this many ms gets a parallel request for another
+   * shard of the stripe (the slow one keeps running). Undefined: never hedge.
+   */
+  hedgeAfterMs?: number
+  /** A source answered with bytes that do not match the CID: its holder should be reported. */
+  onBadShard?: (report: ShardReport) => void
+  /** A source failed to deliver a shard. */
+  onShardError?: (report: ShardReport & { error: unknown }) => void
+  /** Called after each stripe is written out. */
+  onProgress?: (progress: { stripe: number; bytesOut: number }) => void
+}
+
+/**
+ * Fetches any k valid shards of one stripe: starts with the data shards (no decoding needed
+ * when all arrive), moves on to further shards when one fails or is bad, and never keeps more
+ * than k requests going unless hedging a slow one.
+ */
+export function fetchStripe(
+  opened: OpenedManifest,
+  stripeIndex: number,
+  source: BlockSource,
+  options: DecodeFileOptions & { signal: AbortSignal },
+): Promise<(Uint8Array | undefined)[]> {
+  const { k, n } = opened.manifest.layout
+  const stripe = opened.manifest.layout.stripes[stripeIndex]!
+  const codec = options.codec ?? localStripeCodec
+  const shards: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(n).fill(undefined)
+  const controller = new AbortController()
+  const outer = options.signal
+  return new Promise((resolve, reject) => {
+    let have = 0
+    let active = 0
+    let slow = 0
+    let next = 0
+    let settled = false
+    const onAbort = (): void => finish(abortError(outer))
+    outer.addEventListener('abort', onAbort, { once: true })
+
+    function finish(error?: Error): void {
+      if (settled) return
+      settled = true
+      outer.removeEventListener('abort', onAbort)
+      controller.abort()
+      if (error) reject(error)
+      else resolve(shards)
+    }
+
+    function pump(): void {
+      if (settled) return
+      if (have >= k) return finish()
+      while (have + active - slow < k && next < n) start(next++)
+      if (active === 0 && have < k) {
+        finish(
+          new NotEnoughShardsError(
+            `stripe ${stripeIndex}: only ${have} of the ${k} shards needed could be fetched`,
+            stripeIndex,
+            have,
+            k,
+          ),
+        )
+      }
+    }
+
+    function start(index: number): void {
+      const cid = stripe.shards[index]!
+      active++
+      let isSlow = false
+      const timer =
+        options.hedgeAfterMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              isSlow = true
+              slow++
+              pump()
+            }, options.hedgeAfterMs)
+      const done = (): void => {
+        clearTimeout(timer)
+        active--
+        if (isSlow) slow--
+      }
+      source
+        .get(cid, { signal: controller.signal })
+        .then(async (bytes) => {
+          if (settled) return
+          const ok =
+            bytes instanceof Uint8Array &&
+            bytes.length === stripe.shardSize &&
+            (await codec.verifyShard(cid, bytes, { signal: controller.signal }))
+          done()
+          if (settled) return
+          if (ok) {
+            shards[index] = bytes
+            have++
+          } else {
+            options.onBadShard?.({ cid, stripe: stripeIndex, index })
+          }
+          pump()
+        })
+        .catch((error: unknown) => {
+          done()
+          if (settled) return
+          options.onShardError?.({ cid, stripe: stripeIndex, index, error })
+          pump()
+        })
+    }
+
+    if (outer.aborted) finish(abortError(outer))
+    else pump()
+  })
+}
+
+/**
+ * Streams the plaintext of an opened manifest. Stripes arrive in order; each is authenticated
+ * by AES-GCM before any of its bytes are emitted. The whole-file SHA-256 can only be checked
+ * after the last byte: a mismatch errors the stream at its end (PlaintextHashMismatchError).
+ */
+export function decodeFile(
+  opened: OpenedManifest,
+  source: BlockSource,
+  options: DecodeFileOptions = {},
+): ReadableStream<Uint8Array> {
+  const { layout } = opened.manifest
+  const codec = options.codec ?? localStripeCodec
+  const ahead = Math.max(1, options.stripeConcurrency ?? DEFAULT_STRIPE_CONCURRENCY)
+  const controller = new AbortController()
+  const onOuterAbort = (): void => controller.abort(options.signal?.reason)
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true })
+  const signal = controller.signal
+  const hash = new Sha256()
+  const queue: Promise<Uint8Array>[] = []
+  let scheduled = 0
+  let emitted = 0
+  let bytesOut = 0
+
+  const decodeOne = async (index: number): Promise<Uint8Array> => {
+    const shards = await fetchStripe(opened, index, source, { ...options, signal })
+    const stripe = layout.stripes[index]!
+    return codec.decodeStripe(
+      {
+        key: opened.key,
+        fileId: layout.fileId,
+        index,
+        final: index === layout.segments - 1,
+        k: layout.k,
+        n: layout.n,
+        length: stripe.length,
+        shards,
+      },
+      { signal },
+    )
+  }
+
+  const fill = (): void => {
+    while (queue.length < ahead && scheduled < layout.segments) {
+      const p = decodeOne(scheduled++)
+      p.catch(() => {}) // observed in order by pull()
+      queue.push(p)
+    }
+  }
+
+  const cleanup = (): void => {
+    options.signal?.removeEventListener('abort', onOuterAbort)
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start() {
+        if (options.signal?.aborted) controller.abort(options.signal.reason)
+      },
+      async pull(stream) {
+        try {
+          if (signal.aborted) throw abortError(signal)
+          fill()
+          const plaintext = await queue.shift()!
+          hash.update(plaintext)
+          bytesOut += plaintext.length
+          const stripe = emitted++
+          if (plaintext.length > 0) stream.enqueue(plaintext)
+          options.onProgress?.({ stripe, bytesOut })
+          if (emitted === layout.segments) {
+            if (!equals(hash.digest(), opened.envelope.sha256)) {
+              throw new PlaintextHashMismatchError('the file does not match its recorded SHA-256')
+            }
+            cleanup()
+            stream.close()
+          } else {
+            fill()
+          }
+        } catch (err) {
+          cleanup()
+          controller.abort()
+          throw err
+        }
+      },
+      cancel(reason) {
+        cleanup()
+        controller.abort(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
+
+/**
+ * From a read capability to a plaintext stream: fetches the manifest, checks it against the
+ * capability's CID, opens the envelope (WrongKeyError on a wrong key) and starts decoding.
+ */
+export async function openFile(
+  cap: ReadCapability,
+  source: BlockSource,
+  options: DecodeFileOptions = {},
+): Promise<{ opened: OpenedManifest; stream: ReadableStream<Uint8Array> }> {
+  const signal = options.signal ?? new AbortController().signal
+  signal.throwIfAborted()
+  const bytes = await source.get(cap.manifest, { signal })
+  const opened = await openManifest(bytes, cap.key, { cid: cap.manifest, signal })
+  return { opened, stream: decodeFile(opened, source, options) }
+}

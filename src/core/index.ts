@@ -1,0 +1,36 @@
+export * from './erasure/index.ts'
+export * from './errors.ts'
+export * from './constants.ts'
+export { rawBlock, dagCborBlock, blockMatches, verifyBlock, type Block } from './block.ts'
+export { Sha256 } from './sha256.ts'
+export {
+  encodeStripe,
+  decodeStripe,
+  localStripeCodec,
+  shardSizeFor,
+  type StripeCodec,
+  type StripeParams,
+  type EncodeStripeInput,
+  type DecodeStripeInput,
+  type EncodedStripe,
+  type StripeOptions,
+} from './stripe.ts'
+export {
+  encodeManifest,
+  parseManifest,
+  parseManifestBlock,
+  openManifest,
+  validateLayout,
+  plaintextSize,
+  encodeEnvelope,
+  parseEnvelope,
+  type Manifest,
+  type Layout,
+  type StripeLayout,
+  type Envelope,
+  type OpenedManifest,
+} from './manifest.ts'
+export * from './capability.ts'
+export * from './encode-file.ts'
+export * from './decode-file.ts'
+export { segmentStream, type Segment } from './segmenter.ts'

@@ -1,0 +1,131 @@
+import type { CID } from 'multiformats/cid'
+import { blockMatches, rawBlock, type Block } from './block.ts'
+import { TAG_BYTES } from './constants.ts'
+import { createErasureCodec, type ErasureCodec } from './erasure/index.ts'
+import { InvalidParametersError } from './errors.ts'
+import { decryptSegment, encryptSegment, importFileKey } from './segment-crypto.ts'
+
+export interface StripeParams {
+  /** Raw 32-byte file key (raw bytes rather than a CryptoKey so the input can cross to a worker). */
+  key: Uint8Array
+  fileId: Uint8Array
+  index: number
+  /** Whether this is the file's last segment; bound into the AAD so truncation is detected. */
+  final: boolean
+  k: number
+  n: number
+}
+
+export interface EncodeStripeInput extends StripeParams {
+  plaintext: Uint8Array
+}
+
+export interface EncodedStripe {
+  index: number
+  /** Ciphertext bytes (plaintext + 16-byte tag) before zero padding. */
+  length: number
+  /** Bytes in every shard of this stripe: ceil(length / k). */
+  shardSize: number
+  /** n blocks: k data shards, then n−k parity shards. */
+  shards: Block[]
+}
+
+export interface DecodeStripeInput extends StripeParams {
+  length: number
+  /** Length n; at least k present, each already checked against its CID. */
+  shards: readonly (Uint8Array | undefined)[]
+}
+
+export interface StripeOptions {
+  signal?: AbortSignal
+}
+
+/**
+ * The heavy per-stripe work. Implemented in-thread by `localStripeCodec` and, with the same
+ * results, by the Web Worker pool in src/workers/.
+ */
+export interface StripeCodec {
+  encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodedStripe>
+  decodeStripe(input: DecodeStripeInput, options?: StripeOptions): Promise<Uint8Array>
+  verifyShard(cid: CID, bytes: Uint8Array, options?: StripeOptions): Promise<boolean>
+}
+
+export function shardSizeFor(ciphertextLength: number, k: number): number {
+  return Math.ceil(ciphertextLength / k)
+}
+
+const codecs = new Map<string, ErasureCodec>()
+function erasureCodec(k: number, n: number): ErasureCodec {
+  const id = `${k}/${n}`
+  let codec = codecs.get(id)
+  if (!codec) {
+    codec = createErasureCodec(k, n)
+    codecs.set(id, codec)
+  }
+  return codec
+}
+
+const importedKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>()
+function cryptoKey(raw: Uint8Array): Promise<CryptoKey> {
+  let key = importedKeys.get(raw)
+  if (!key) {
+    key = importFileKey(raw)
+    importedKeys.set(raw, key)
+  }
+  return key
+}
+
+export async function encodeStripe(input: EncodeStripeInput): Promise<EncodedStripe> {
+  const { k, n } = input
+  const codec = erasureCodec(k, n)
+  const key = await cryptoKey(input.key)
+  const ciphertext = await encryptSegment(
+    key,
+    input.fileId,
+    input.index,
+    input.final,
+    input.plaintext,
+  )
+  const shardSize = shardSizeFor(ciphertext.length, k)
+  // One buffer for the k data shards, zero padded at the end, so a worker can transfer it whole.
+  const padded = new Uint8Array(shardSize * k)
+  padded.set(ciphertext)
+  const data: Uint8Array[] = []
+  for (let i = 0; i < k; i++) data.push(padded.subarray(i * shardSize, (i + 1) * shardSize))
+  const parity = codec.encode(data)
+  const shards = await Promise.all([...data, ...parity].map((bytes) => rawBlock(bytes)))
+  return { index: input.index, length: ciphertext.length, shardSize, shards }
+}
+
+export async function decodeStripe(input: DecodeStripeInput): Promise<Uint8Array> {
+  const { k, n, length } = input
+  if (input.shards.length !== n) {
+    throw new InvalidParametersError(`expected ${n} shard slots, got ${input.shards.length}`)
+  }
+  if (length < TAG_BYTES) throw new InvalidParametersError('ciphertext shorter than its tag')
+  const codec = erasureCodec(k, n)
+  const shardSize = shardSizeFor(length, k)
+  for (const s of input.shards) {
+    if (s !== undefined && s.length !== shardSize) {
+      throw new InvalidParametersError(`shard of ${s.length} bytes where ${shardSize} expected`)
+    }
+  }
+  const data = codec.reconstruct(input.shards)
+  const ciphertext = new Uint8Array(length)
+  let offset = 0
+  for (const shard of data) {
+    const take = Math.min(shard.length, length - offset)
+    if (take <= 0) break
+    ciphertext.set(shard.subarray(0, take), offset)
+    offset += take
+  }
+  const key = await cryptoKey(input.key)
+  return decryptSegment(key, input.fileId, input.index, input.final, ciphertext)
+}
+
+/** Runs everything on the calling thread: used in Node, in tests, and inside each worker. */
+export const localStripeCodec: StripeCodec = {
+  encodeStripe: (input) => encodeStripe(input),
+  decodeStripe: (input) => decodeStripe(input),
+  verifyShard: (cid, bytes) => blockMatches(cid, bytes),
+}

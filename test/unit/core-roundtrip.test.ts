@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest'
+import type { CID } from 'multiformats/cid'
+import {
+  decodeFile,
+  encodeFile,
+  NotEnoughShardsError,
+  openFile,
+  openManifest,
+  parseManifest,
+  rawBlock,
+  type BlockSource,
+  type ShardReport,
+} from '../../src/core/index.ts'
+import { collect, encodeAll, pseudoRandom, sha256hex, streamOf } from './core-helpers.ts'
+
+const SEG = 1000
+
+describe('encode → decode round trips', () => {
+  for (const size of [0, 1, SEG - 1, SEG, SEG + 1, 3 * SEG + 17, 10 * SEG]) {
+    it(`returns the exact ${size} bytes`, async () => {
+      const data = pseudoRandom(size, size + 3)
+      const { final, source, stripes } = await encodeAll(data, { segmentSize: SEG, k: 3, n: 5 })
+      expect(stripes.length).toBe(Math.max(1, Math.ceil(size / SEG)))
+      expect(final.envelope.size).toBe(size)
+      expect(Buffer.from(final.envelope.sha256).toString('hex')).toBe(sha256hex(data))
+      const { opened, stream } = await openFile(final.capability, source)
+      expect(opened.envelope.name).toBe('file.bin')
+      expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+    })
+  }
+
+  it('every shard is a raw sha2-256 CIDv1 block and n per stripe', async () => {
+    const { stripes } = await encodeAll(pseudoRandom(2500), { segmentSize: SEG, k: 2, n: 4 })
+    for (const s of stripes) {
+      expect(s.shards).toHaveLength(4)
+      for (const shard of s.shards) {
+        expect(shard.cid.version).toBe(1)
+        expect(shard.cid.code).toBe(0x55)
+        expect(shard.cid.multihash.code).toBe(0x12)
+        expect((await rawBlock(shard.bytes)).cid.equals(shard.cid)).toBe(true)
+        expect(shard.bytes.length).toBe(s.shardSize)
+      }
+    }
+  })
+
+  it('reconstructs with every subset of n−k missing shards', async () => {
+    const data = pseudoRandom(2 * SEG + 333, 9)
+    const k = 3
+    const n = 6
+    const { final, source } = await encodeAll(data, { segmentSize: SEG, k, n })
+    const opened = await openManifest(final.block.bytes, final.capability.key)
+    for (let mask = 0; mask < 1 << n; mask++) {
+      const missing = [...Array(n).keys()].filter((i) => mask & (1 << i))
+      if (missing.length !== n - k) continue
+      const gone = new Set(
+        opened.manifest.layout.stripes.flatMap((s) => missing.map((i) => s.shards[i]!.toString())),
+      )
+      const partial: BlockSource = {
+        get: (cid, o) =>
+          gone.has(cid.toString()) ? Promise.reject(new Error('gone')) : source.get(cid, o),
+      }
+      const out = await collect(decodeFile(opened, partial))
+      expect(sha256hex(out)).toBe(sha256hex(data))
+    }
+  })
+
+  it('fails with NotEnoughShardsError when fewer than k shards remain', async () => {
+    const { final, source } = await encodeAll(pseudoRandom(1500), { segmentSize: SEG, k: 2, n: 4 })
+    const opened = await openManifest(final.block.bytes, final.capability.key)
+    const gone = new Set(opened.manifest.layout.stripes[1]!.shards.slice(1).map(String))
+    const partial: BlockSource = {
+      get: (cid, o) =>
+        gone.has(cid.toString()) ? Promise.reject(new Error('gone')) : source.get(cid, o),
+    }
+    const err = await collect(decodeFile(opened, partial)).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NotEnoughShardsError)
+    expect((err as NotEnoughShardsError).stripe).toBe(1)
+    expect((err as NotEnoughShardsError).available).toBe(1)
+  })
+
+  it('rejects a shard with one flipped byte by its CID, reports it, and uses another', async () => {
+    const data = pseudoRandom(2 * SEG + 5, 4)
+    const { final, source } = await encodeAll(data, { segmentSize: SEG, k: 2, n: 4 })
+    const opened = await openManifest(final.block.bytes, final.capability.key)
+    for (const [si, stripe] of opened.manifest.layout.stripes.entries()) {
+      for (let j = 0; j < 4; j++) {
+        const target = stripe.shards[j]!
+        const bad: BlockSource = {
+          get: async (cid, o) => {
+            const bytes = await source.get(cid, o)
+            if (!cid.equals(target)) return bytes
+            const copy = bytes.slice()
+            copy[(si * 7 + j) % copy.length]! ^= 0x01
+            return copy
+          },
+        }
+        const reports: ShardReport[] = []
+        const out = await collect(decodeFile(opened, bad, { onBadShard: (r) => reports.push(r) }))
+        expect(sha256hex(out)).toBe(sha256hex(data))
+        if (j < 2) {
+          // Data shards are asked for first, so a bad one is always seen and reported.
+          expect(reports).toHaveLength(1)
+          expect(reports[0]!.cid.equals(target)).toBe(true)
+          expect(reports[0]).toMatchObject({ stripe: si, index: j })
+        }
+      }
+    }
+  })
+
+  it('asks for k shards first and more only on failure; hedges slow sources', async () => {
+    const { final, source } = await encodeAll(pseudoRandom(500), { segmentSize: SEG, k: 2, n: 5 })
+    const opened = await openManifest(final.block.bytes, final.capability.key)
+    source.requests.length = 0
+    await collect(decodeFile(opened, source))
+    expect(source.requests).toHaveLength(2)
+
+    const slowCid = opened.manifest.layout.stripes[0]!.shards[0]!
+    const hanging: BlockSource = {
+      get: (cid: CID, o) =>
+        cid.equals(slowCid)
+          ? new Promise((_, reject) =>
+              o.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+            )
+          : source.get(cid, o),
+    }
+    const out = await collect(decodeFile(opened, hanging, { hedgeAfterMs: 20 }))
+    expect(out.length).toBe(500)
+  })
+
+  it('encodes a 64 MiB generated stream and decodes it to the same SHA-256', async () => {
+    const total = 64 * 1024 * 1024
+    const chunk = pseudoRandom(1024 * 1024 + 7, 77)
+    let sent = 0
+    const input = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= total) return c.close()
+        const take = Math.min(chunk.length, total - sent)
+        c.enqueue(chunk.slice(0, take))
+        sent += take
+      },
+    })
+    const { createHash } = await import('node:crypto')
+    const inHash = createHash('sha256')
+    // Same generator again for the reference hash, without holding 64 MiB.
+    for (let off = 0; off < total; off += chunk.length) {
+      inHash.update(chunk.subarray(0, Math.min(chunk.length, total - off)))
+    }
+    const store = new Map<string, Uint8Array>()
+    let manifest
+    for await (const ev of encodeFile(input, { name: 'big' }, { k: 4, n: 6 })) {
+      if (ev.type === 'stripe') for (const s of ev.shards) store.set(s.cid.toString(), s.bytes)
+      else manifest = ev
+    }
+    const src: BlockSource = {
+      get: (cid) => Promise.resolve(store.get(cid.toString())!),
+    }
+    store.set(manifest.block.cid.toString(), manifest.block.bytes)
+    const { stream } = await openFile(manifest.capability, src)
+    const outHash = createHash('sha256')
+    let outBytes = 0
+    const reader = stream.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      outHash.update(value)
+      outBytes += value.length
+    }
+    expect(outBytes).toBe(total)
+    expect(outHash.digest('hex')).toBe(inHash.digest('hex'))
+  })
+
+  it('stops reading the input when the consumer stops pulling (back-pressure)', async () => {
+    let pulled = 0
+    const input = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          pulled++
+          c.enqueue(new Uint8Array(SEG))
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    const gen = encodeFile(input, { name: 'x' }, { segmentSize: SEG, concurrency: 2 })
+    await gen.next()
+    await gen.next()
+    const afterTwo = pulled
+    await new Promise((r) => setTimeout(r, 50))
+    expect(pulled).toBe(afterTwo)
+    expect(pulled).toBeLessThan(8)
+    await gen.return(undefined)
+  })
+
+  it('honours an abort signal while encoding', async () => {
+    const ac = new AbortController()
+    const gen = encodeFile(
+      streamOf(pseudoRandom(10 * SEG)),
+      { name: 'x' },
+      {
+        segmentSize: SEG,
+        signal: ac.signal,
+      },
+    )
+    await gen.next()
+    ac.abort()
+    await expect(gen.next()).rejects.toMatchObject({ name: 'AbortError' })
+  })
+
+  it('parses what it writes', async () => {
+    const { final } = await encodeAll(pseudoRandom(2100), { segmentSize: SEG, k: 2, n: 3 })
+    expect(parseManifest(final.block.bytes)).toEqual(final.manifest)
+  })
+})
