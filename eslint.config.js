@@ -13,6 +13,8 @@ export default tseslint.config(
       'playwright-report',
       'test/bench/results',
       'src/core/erasure/wasm/*.js',
+      // AssemblyScript, compiled by asc rather than tsc.
+      'src/core/erasure/wasm/assembly',
     ],
   },
   js.configs.recommended,

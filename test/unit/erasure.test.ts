@@ -31,6 +31,8 @@ function referenceParity(k: number, n: number, data: Uint8Array[]): Uint8Array[]
 }
 
 const fromHex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'))
+/** Deep equality on big typed arrays is slow in expect(); hex strings compare fast and diff readably. */
+const hex = (shards: readonly Uint8Array[]) => shards.map((s) => Buffer.from(s).toString('hex'))
 
 function randomShards(count: number, size: number, rng: () => number): Uint8Array[] {
   return Array.from({ length: count }, () =>
@@ -62,6 +64,7 @@ function* subsets(n: number, size: number, start = 0): Generator<number[]> {
 
 const kernels: { name: string; options: ErasureCodecOptions }[] = [
   { name: 'portable TS kernel', options: { kernel: 'ts' } },
+  { name: 'WebAssembly SIMD kernel', options: { kernel: 'wasm' } },
   { name: 'default kernel', options: {} },
 ]
 
@@ -107,11 +110,11 @@ describe.each(kernels)('Reed–Solomon codec, $name', ({ options }) => {
     const codec = createErasureCodec(v.k, v.n, options)
     const data = v.data.map(fromHex)
     const parity = codec.encode(data)
-    expect(parity.map((p) => Buffer.from(p).toString('hex'))).toEqual(v.parity)
+    expect(hex(parity)).toEqual(v.parity)
     // Drop data shards first, so parity shards are really needed.
     const shards: (Uint8Array | undefined)[] = [...data, ...v.parity.map(fromHex)]
     for (let i = 0; i < v.n - v.k; i++) shards[i % v.k] = undefined
-    expect(codec.reconstruct(shards)).toEqual(data)
+    expect(hex(codec.reconstruct(shards))).toEqual(hex(data))
   })
 
   it('produces the same parity bytes as reed-solomon-erasure for random shapes', () => {
@@ -122,7 +125,7 @@ describe.each(kernels)('Reed–Solomon codec, $name', ({ options }) => {
       const size = 1 + Math.floor(rng() * (round % 3 === 0 ? 5000 : 100))
       const data = randomShards(k, size, rng)
       const ours = createErasureCodec(k, n, options).encode(data)
-      expect(ours, `k=${k} n=${n} size=${size}`).toEqual(referenceParity(k, n, data))
+      expect(hex(ours), `k=${k} n=${n} size=${size}`).toEqual(hex(referenceParity(k, n, data)))
     }
   })
 
@@ -153,7 +156,7 @@ describe.each(kernels)('Reed–Solomon codec, $name', ({ options }) => {
           const all = [...data, ...codec.encode(data)]
           const keep = new Set(order.slice(0, k))
           const shards = all.map((s, i) => (keep.has(i) ? s : undefined))
-          expect(codec.reconstruct(shards)).toEqual(data)
+          expect(hex(codec.reconstruct(shards))).toEqual(hex(data))
         },
       ),
       { numRuns: 200 },
@@ -172,7 +175,7 @@ describe.each(kernels)('Reed–Solomon codec, $name', ({ options }) => {
     let count = 0
     for (const missing of subsets(n, n - k)) {
       const shards = all.map((s, i) => (missing.includes(i) ? undefined : s))
-      expect(codec.reconstruct(shards), `missing ${missing.join(',')}`).toEqual(data)
+      expect(hex(codec.reconstruct(shards)), `missing ${missing.join(',')}`).toEqual(hex(data))
       count++
     }
     expect(count).toBeGreaterThan(1)
@@ -217,5 +220,24 @@ describe.each(kernels)('Reed–Solomon codec, $name', ({ options }) => {
     expect(() => codec.reconstruct([undefined, undefined, undefined, undefined])).toThrow(
       TooFewShardsError,
     )
+  })
+})
+
+describe('shards larger than one kernel chunk', () => {
+  it.each([
+    [4, 8, 100_003],
+    [10, 30, 65_536],
+    [3, 64, 32_769],
+  ])('k=%i, n=%i, %i-byte shards: same parity as the reference, and reconstruct', (k, n, size) => {
+    const rng = mulberry32(size)
+    const data = randomShards(k, size, rng)
+    const expected = referenceParity(k, n, data)
+    for (const kernel of ['wasm', 'ts'] as const) {
+      const codec = createErasureCodec(k, n, { kernel })
+      expect(hex(codec.encode(data))).toEqual(hex(expected))
+      const shards: (Uint8Array | undefined)[] = [...data, ...expected]
+      for (let i = 0; i < Math.min(k, n - k); i++) shards[i] = undefined
+      expect(hex(codec.reconstruct(shards))).toEqual(hex(data))
+    }
   })
 })

@@ -25,3 +25,10 @@ export class TooFewShardsError extends Error {
   override name = 'TooFewShardsError'
   readonly code = TooFewShardsError.code
 }
+
+/** The WebAssembly SIMD kernel was explicitly requested but this runtime cannot run it. */
+export class WasmUnavailableError extends Error {
+  static readonly code = 'ERR_WASM_UNAVAILABLE'
+  override name = 'WasmUnavailableError'
+  readonly code = WasmUnavailableError.code
+}

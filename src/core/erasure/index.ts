@@ -1,13 +1,31 @@
 import { createCodecWithKernel, type ErasureCodec } from './codec.ts'
-import { mulTs } from './kernel-ts.ts'
+import { WasmUnavailableError } from './errors.ts'
+import { mulTs, type MulKernel } from './kernel-ts.ts'
+import { createWasmKernel } from './kernel-wasm.ts'
 
 export type { ErasureCodec } from './codec.ts'
 export { MAX_SHARDS } from './codec.ts'
 export * from './errors.ts'
 
 export interface ErasureCodecOptions {
-  /** 'ts' forces the portable kernel (for cross-checks); the default picks the fastest available. */
-  kernel?: 'auto' | 'ts'
+  /**
+   * 'auto' (default) uses the WebAssembly SIMD kernel where the runtime supports it and the
+   * portable TypeScript kernel otherwise; 'wasm' and 'ts' force one (tests cross-check them).
+   */
+  kernel?: 'auto' | 'wasm' | 'ts'
+}
+
+// One instance per realm (page, worker, Node process): the kernel keeps no state between calls.
+let wasmKernel: MulKernel | null | undefined
+
+function getWasmKernel(): MulKernel | undefined {
+  if (wasmKernel === undefined) wasmKernel = createWasmKernel() ?? null
+  return wasmKernel ?? undefined
+}
+
+/** Whether this runtime runs the WebAssembly SIMD kernel. */
+export function hasWasmKernel(): boolean {
+  return getWasmKernel() !== undefined
 }
 
 /**
@@ -19,6 +37,12 @@ export function createErasureCodec(
   n: number,
   options: ErasureCodecOptions = {},
 ): ErasureCodec {
-  void options
-  return createCodecWithKernel(k, n, mulTs)
+  const choice = options.kernel ?? 'auto'
+  let kernel: MulKernel = mulTs
+  if (choice !== 'ts') {
+    const wasm = getWasmKernel()
+    if (wasm) kernel = wasm
+    else if (choice === 'wasm') throw new WasmUnavailableError('WebAssembly SIMD is not available')
+  }
+  return createCodecWithKernel(k, n, kernel)
 }

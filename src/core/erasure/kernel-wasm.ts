@@ -1,0 +1,78 @@
+import { NIBBLE_TABLES } from './gf256.ts'
+import type { MulKernel } from './kernel-ts.ts'
+import { KERNEL_WASM_BASE64 } from './wasm/kernel.generated.js'
+
+interface KernelExports {
+  memory: WebAssembly.Memory
+  mulRows(
+    tables: number,
+    coefs: number,
+    inputs: number,
+    inStride: number,
+    k: number,
+    outputs: number,
+    outStride: number,
+    rows: number,
+    len: number,
+  ): void
+}
+
+/** Bytes of each shard processed per call: large enough to amortise the call, small enough for L2. */
+const CHUNK = 32 * 1024
+/** The kernel works on whole 32-byte steps; bytes past a shard's end are computed and ignored. */
+const STEP = 32
+const MAX_ROWS = 64
+// AssemblyScript's stub runtime keeps its own (empty) data below this offset.
+const TABLES = 65536
+const COEFS = TABLES + NIBBLE_TABLES.length
+const INPUTS = COEFS + MAX_ROWS * MAX_ROWS
+const PAGE = 65536
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64)
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
+}
+
+export const kernelWasmBytes: Uint8Array<ArrayBuffer> = decodeBase64(KERNEL_WASM_BASE64)
+
+/**
+ * Instantiates the SIMD kernel synchronously (the module is under 1 KiB, well within what
+ * browsers allow on the main thread). Returns undefined where WebAssembly SIMD is unavailable.
+ */
+export function createWasmKernel(): MulKernel | undefined {
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(kernelWasmBytes)) return undefined
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(kernelWasmBytes), {})
+  const wasm = instance.exports as unknown as KernelExports
+  let heap = new Uint8Array(wasm.memory.buffer)
+  const ensure = (bytes: number) => {
+    if (heap.length < bytes) {
+      wasm.memory.grow(Math.ceil((bytes - heap.length) / PAGE))
+      heap = new Uint8Array(wasm.memory.buffer)
+    }
+  }
+  ensure(INPUTS)
+  heap.set(NIBBLE_TABLES, TABLES)
+
+  return (coefs, inputs, outputs, len) => {
+    const k = inputs.length
+    const rows = outputs.length
+    const stride = Math.min(CHUNK, Math.ceil(len / STEP) * STEP)
+    const outBase = INPUTS + k * stride
+    ensure(outBase + rows * stride)
+    heap.set(coefs.subarray(0, rows * k), COEFS)
+    for (let pos = 0; pos < len; pos += stride) {
+      const size = Math.min(stride, len - pos)
+      for (let c = 0; c < k; c++) {
+        heap.set(inputs[c]!.subarray(pos, pos + size), INPUTS + c * stride)
+      }
+      const steps = Math.ceil(size / STEP) * STEP
+      wasm.mulRows(TABLES, COEFS, INPUTS, stride, k, outBase, stride, rows, steps)
+      for (let r = 0; r < rows; r++) {
+        const from = outBase + r * stride
+        outputs[r]!.set(heap.subarray(from, from + size), pos)
+      }
+    }
+  }
+}
