@@ -1,0 +1,162 @@
+import { parseArgs } from 'node:util'
+import { join, resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from './errors.ts'
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOST,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_RESERVATIONS,
+  DEFAULT_PORT,
+  IDENTITY_FILE,
+} from './constants.ts'
+
+export interface RelayConfig {
+  /** Interface to listen on; 0.0.0.0 for all. */
+  host: string
+  /** TCP port for HTTP and WebSocket together; 0 picks a free port. */
+  port: number
+  /** Multiaddrs to advertise instead of the listening ones (e.g. behind a TLS proxy). */
+  announce: string[]
+  /** Where the identity key lives when `identityFile` is not given. */
+  dataDir: string
+  /** Protobuf-encoded private key; created on first start so the peer ID is stable. */
+  identityFile: string
+  maxReservations: number
+  maxConnections: number
+  /** Directory of a built web app to serve, or undefined. */
+  appDir?: string
+}
+
+export const HELP = `Usage: coffer-relay [options]
+
+Runs a Coffer relay: libp2p circuit relay v2 over WebSockets, identify, ping and a
+gossipsub router for co-op peer discovery. Serves GET /health, GET /config.json and,
+with --app, a built Coffer web app, all on the same port as the WebSocket listener.
+
+Options (each also settable by the environment variable shown):
+  --host <addr>             interface to listen on            COFFER_RELAY_HOST      (default ${DEFAULT_HOST})
+  --port <n>                TCP port, 0 = any free port       COFFER_RELAY_PORT      (default ${DEFAULT_PORT})
+  --announce <multiaddr>    address to advertise instead of   COFFER_RELAY_ANNOUNCE  (comma-separated)
+                            the listening ones, e.g. behind a TLS reverse proxy:
+                            /dns4/relay.example.org/tcp/443/wss (repeatable)
+  --data-dir <dir>          state directory                   COFFER_RELAY_DATA_DIR  (default ./${DEFAULT_DATA_DIR})
+  --identity <file>         private key file, created on      COFFER_RELAY_IDENTITY  (default <data-dir>/${IDENTITY_FILE})
+                            first start; keeps the peer ID stable
+  --max-reservations <n>    circuit relay reservations        COFFER_RELAY_MAX_RESERVATIONS (default ${DEFAULT_MAX_RESERVATIONS})
+  --max-connections <n>     open connections                  COFFER_RELAY_MAX_CONNECTIONS  (default ${DEFAULT_MAX_CONNECTIONS})
+  --app <dir>               serve this built web app at /     COFFER_RELAY_APP
+  -h, --help                show this help
+
+Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a runtime failure,
+2 on a bad flag or value.
+`
+
+export type ParsedArgs = { help: true } | { help: false; config: RelayConfig }
+
+type Env = Record<string, string | undefined>
+
+/** Parses command-line flags, falling back to environment variables, then defaults. */
+export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()): ParsedArgs {
+  let values: Record<string, string | string[] | boolean | undefined>
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        announce: { type: 'string', multiple: true },
+        'data-dir': { type: 'string' },
+        identity: { type: 'string' },
+        'max-reservations': { type: 'string' },
+        'max-connections': { type: 'string' },
+        app: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }))
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+  if (values.help === true) return { help: true }
+
+  const str = (flag: string, envName: string): string | undefined => {
+    const v = values[flag]
+    if (typeof v === 'string') return v
+    const e = env[envName]
+    return e === undefined || e === '' ? undefined : e
+  }
+
+  const host = str('host', 'COFFER_RELAY_HOST') ?? DEFAULT_HOST
+  if (!/^[0-9a-fA-F.:]+$/.test(host) && host !== 'localhost') {
+    throw new ConfigError(`--host must be an IP address or localhost, got "${host}"`)
+  }
+  const port = int(str('port', 'COFFER_RELAY_PORT'), '--port', DEFAULT_PORT, 0, 65535)
+
+  const announceFlag = values.announce
+  const announce = Array.isArray(announceFlag)
+    ? announceFlag
+    : (env.COFFER_RELAY_ANNOUNCE ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+  for (const a of announce) {
+    try {
+      multiaddr(a)
+    } catch {
+      throw new ConfigError(`--announce must be a multiaddr, got "${a}"`)
+    }
+    if (!a.includes('/ws') && !a.includes('/wss')) {
+      throw new ConfigError(`--announce must be a WebSocket address (/ws or /wss), got "${a}"`)
+    }
+  }
+
+  const dataDir = resolve(cwd, str('data-dir', 'COFFER_RELAY_DATA_DIR') ?? DEFAULT_DATA_DIR)
+  const identityFile = resolve(
+    cwd,
+    str('identity', 'COFFER_RELAY_IDENTITY') ?? join(dataDir, IDENTITY_FILE),
+  )
+  const maxReservations = int(
+    str('max-reservations', 'COFFER_RELAY_MAX_RESERVATIONS'),
+    '--max-reservations',
+    DEFAULT_MAX_RESERVATIONS,
+    1,
+    1_000_000,
+  )
+  const maxConnections = int(
+    str('max-connections', 'COFFER_RELAY_MAX_CONNECTIONS'),
+    '--max-connections',
+    DEFAULT_MAX_CONNECTIONS,
+    1,
+    1_000_000,
+  )
+  const app = str('app', 'COFFER_RELAY_APP')
+  const config: RelayConfig = {
+    host,
+    port,
+    announce,
+    dataDir,
+    identityFile,
+    maxReservations,
+    maxConnections,
+  }
+  if (app !== undefined) config.appDir = resolve(cwd, app)
+  return { help: false, config }
+}
+
+function int(
+  raw: string | undefined,
+  flag: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${flag} must be a whole number, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) {
+    throw new ConfigError(`${flag} must be between ${min} and ${max}, got ${n}`)
+  }
+  return n
+}

@@ -1,0 +1,27 @@
+/** Invite links put the co-op after this fragment prefix: `<origin>/#/join/<payload>`. */
+export const INVITE_FRAGMENT_PREFIX = '#/join/'
+/** Version tag inside the invite payload, so the format can change without ambiguity. */
+export const INVITE_VERSION = 1
+/** An invite carries an ID, a short name and a few relay addresses; nothing near this size. */
+export const MAX_INVITE_CHARS = 4096
+export const MAX_COOP_NAME_CHARS = 64
+export const MAX_RELAYS = 8
+export const MAX_RELAY_ADDR_CHARS = 256
+export const DEFAULT_COOP_NAME = 'My co-op'
+/** Co-op IDs: 16 random bytes in unpadded lowercase RFC 4648 base32. */
+export const COOP_ID_BYTES = 16
+export const COOP_ID_PATTERN = /^[a-z2-7]{26}$/
+
+/**
+ * Must equal DISCOVERY_TOPIC_PREFIX in relay/constants.ts: the relay only routes topics
+ * with this prefix (a unit test keeps the two equal).
+ */
+export const DISCOVERY_TOPIC_PREFIX = '/coffer/discovery/1.0.0/'
+/** How often a peer re-announces itself on the co-op topic. */
+export const DISCOVERY_INTERVAL_MS = 5_000
+/** Dial retries towards a relay after it goes away: first delay, cap. */
+export const RELAY_RETRY_MIN_MS = 500
+export const RELAY_RETRY_MAX_MS = 10_000
+export const DIAL_TIMEOUT_MS = 20_000
+/** Gossip messages on discovery topics are a peer record; keep them small. */
+export const MAX_PUBSUB_MESSAGE_BYTES = 16 * 1024

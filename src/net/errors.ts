@@ -1,0 +1,29 @@
+/** Base of every reason an invite link is refused; catch this to show "invalid invite". */
+export class InvalidInviteError extends Error {
+  override name = 'InvalidInviteError'
+}
+
+/** The link has no `#/join/…` fragment. */
+export class InviteMissingError extends InvalidInviteError {
+  override name = 'InviteMissingError'
+}
+
+/** The fragment is not base64url-encoded JSON, or is longer than an invite can be. */
+export class InviteEncodingError extends InvalidInviteError {
+  override name = 'InviteEncodingError'
+}
+
+/** The JSON decodes but a field is missing, of the wrong type or out of range. */
+export class InviteContentError extends InvalidInviteError {
+  override name = 'InviteContentError'
+}
+
+/** A co-op was given no usable relay address. */
+export class NoRelayError extends Error {
+  override name = 'NoRelayError'
+}
+
+/** No relay of the co-op could set up a direct WebRTC connection to the peer. */
+export class DirectDialError extends Error {
+  override name = 'DirectDialError'
+}

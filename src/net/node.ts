@@ -1,0 +1,366 @@
+import { createHeliaLight } from 'helia'
+import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
+import { withBitswap } from '@helia/bitswap'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify, type Identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { logger } from '@libp2p/logger'
+import { multiaddr } from '@multiformats/multiaddr'
+import { IDBBlockstore } from 'blockstore-idb'
+import { IDBDatastore } from 'datastore-idb'
+import { TypedEventEmitter } from 'main-event'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { CofferNode, CofferNodeEvents, Coop, NodeStatus, PeerView } from './types.ts'
+import { acquireIdentity, type IdentitySlot } from './identity.ts'
+import { cofferGater } from './gater.ts'
+import { discoveryTopic } from './coop.ts'
+import { DirectDialError, NoRelayError } from './errors.ts'
+import {
+  DIAL_TIMEOUT_MS,
+  DISCOVERY_INTERVAL_MS,
+  MAX_PUBSUB_MESSAGE_BYTES,
+  RELAY_RETRY_MAX_MS,
+  RELAY_RETRY_MIN_MS,
+} from './constants.ts'
+
+const log = logger('coffer:net:node')
+
+export type CofferServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+}
+
+export type CofferLibp2p = Libp2p<CofferServices>
+export type CofferHelia = HeliaWithLibp2p<CofferServices>
+
+export interface CofferNodeInit {
+  coop: Coop
+  /** IndexedDB database of the peer key; tests use a fresh name per node. */
+  dbName?: string
+  /** Re-announce interval on the co-op discovery topic. */
+  discoveryInterval?: number
+}
+
+export interface CreateCofferNodeOptions {
+  signal?: AbortSignal
+}
+
+/** A running co-op peer with the network internals the Coffer protocols build on. */
+export interface RunningCofferNode extends CofferNode {
+  readonly helia: CofferHelia
+  readonly libp2p: CofferLibp2p
+  /** The gossipsub topic this co-op discovers its peers on. */
+  readonly topic: string
+}
+
+/**
+ * Starts this device's peer for a co-op: Helia (bitswap, IndexedDB blockstore) over libp2p
+ * with WebRTC, WebSockets and circuit relay; keeps a reservation on the co-op's relays,
+ * discovers co-op peers on the co-op's gossipsub topic and upgrades each to direct WebRTC.
+ */
+export async function createCofferNode(
+  init: CofferNodeInit,
+  options: CreateCofferNodeOptions = {},
+): Promise<RunningCofferNode> {
+  const { coop } = init
+  const relays = coop.relays.map((a) => multiaddr(a))
+  const relayIds = new Set<string>()
+  for (const r of relays) {
+    const id = r.getComponents().findLast((c) => c.name === 'p2p')?.value
+    if (id !== undefined) relayIds.add(peerIdFromString(id).toString())
+  }
+  if (relayIds.size === 0) throw new NoRelayError('the co-op lists no relay with a peer ID')
+
+  const identity = await acquireIdentity({ dbName: init.dbName, signal: options.signal })
+  try {
+    const topic = await discoveryTopic(coop.id)
+    const suffix = identity.slot === 0 ? '' : `-${identity.slot}`
+    const prefix = init.dbName ?? 'coffer'
+    const blockstore = new IDBBlockstore(`${prefix}-blocks${suffix}`)
+    const datastore = new IDBDatastore(`${prefix}-data${suffix}`)
+    await blockstore.open()
+    await datastore.open()
+    options.signal?.throwIfAborted()
+
+    const helia = withBitswap(
+      withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
+        privateKey: identity.privateKey,
+        addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+        transports: [webSockets(), webRTC(), circuitRelayTransport()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        connectionGater: cofferGater(),
+        // Pings stall behind bulk WebRTC transfers; aborting then killed healthy connections.
+        connectionMonitor: { abortConnectionOnPingFailure: false },
+        peerDiscovery: [
+          pubsubPeerDiscovery({
+            topics: [topic],
+            interval: init.discoveryInterval ?? DISCOVERY_INTERVAL_MS,
+          }),
+        ],
+        services: {
+          identify: identify(),
+          ping: ping(),
+          pubsub: gossipsub({
+            allowPublishToZeroTopicPeers: true,
+            maxInboundDataLength: MAX_PUBSUB_MESSAGE_BYTES,
+          }),
+        },
+      }),
+    ) as unknown as CofferHelia
+    await helia.start()
+    const node = new Node(coop, helia, topic, relays, relayIds, identity)
+    if (options.signal?.aborted === true) {
+      await node.stop()
+      options.signal.throwIfAborted()
+    }
+    return node
+  } catch (err) {
+    identity.release()
+    throw err
+  }
+}
+
+interface RelayDialState {
+  addr: ReturnType<typeof multiaddr>
+  peerId: string
+  delay: number
+  nextAt: number
+  dialing: boolean
+}
+
+class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferNode {
+  readonly peerId: string
+  readonly coop: Coop
+  readonly helia: CofferHelia
+  readonly libp2p: CofferLibp2p
+  readonly topic: string
+  #status: NodeStatus = 'connecting'
+  #relays: RelayDialState[]
+  #relayIds: Set<string>
+  /** Peers seen announcing themselves on this co-op's topic: the only ones listed or dialed. */
+  #members = new Map<string, { announcements: number }>()
+  #dialing = new Set<string>()
+  #timer: ReturnType<typeof setInterval> | undefined
+  #stopped = false
+  #identity: IdentitySlot
+  #abort = new AbortController()
+
+  constructor(
+    coop: Coop,
+    helia: CofferHelia,
+    topic: string,
+    relays: Array<ReturnType<typeof multiaddr>>,
+    relayIds: Set<string>,
+    identity: IdentitySlot,
+  ) {
+    super()
+    this.coop = coop
+    this.helia = helia
+    this.libp2p = helia.libp2p
+    this.topic = topic
+    this.peerId = this.libp2p.peerId.toString()
+    this.#identity = identity
+    this.#relayIds = relayIds
+    this.#relays = relays.map((addr) => ({
+      addr,
+      peerId: addr.getComponents().findLast((c) => c.name === 'p2p')?.value ?? '',
+      delay: RELAY_RETRY_MIN_MS,
+      nextAt: 0,
+      dialing: false,
+    }))
+
+    const l = this.libp2p
+    l.services.pubsub.addEventListener('message', this.#onMessage)
+    l.addEventListener('connection:open', this.#onConnection)
+    l.addEventListener('connection:close', this.#onConnection)
+    l.addEventListener('peer:identify', this.#onChange)
+    globalThis.addEventListener?.('online', this.#onNetworkChange)
+    globalThis.addEventListener?.('offline', this.#onNetworkChange)
+    this.#timer = setInterval(() => this.#ensureRelays(), 1_000)
+    this.#ensureRelays()
+  }
+
+  get status(): NodeStatus {
+    return this.#status
+  }
+
+  peers(): PeerView[] {
+    const views: PeerView[] = []
+    for (const id of this.#members.keys()) {
+      const conns = this.libp2p
+        .getConnections(peerIdFromString(id))
+        .filter((c) => c.status === 'open')
+      if (conns.length === 0) continue
+      const direct = conns.find((c) => c.limits === undefined)
+      views.push({
+        peerId: id,
+        direct: direct !== undefined,
+        remoteAddr: (direct ?? conns[0])?.remoteAddr.toString() ?? '',
+      })
+    }
+    return views.sort((a, b) => a.peerId.localeCompare(b.peerId))
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    this.#abort.abort()
+    clearInterval(this.#timer)
+    const l = this.libp2p
+    l.services.pubsub.removeEventListener('message', this.#onMessage)
+    l.removeEventListener('connection:open', this.#onConnection)
+    l.removeEventListener('connection:close', this.#onConnection)
+    l.removeEventListener('peer:identify', this.#onChange)
+    globalThis.removeEventListener?.('online', this.#onNetworkChange)
+    globalThis.removeEventListener?.('offline', this.#onNetworkChange)
+    try {
+      await this.helia.stop()
+    } finally {
+      this.#identity.release()
+      this.#status = 'offline'
+      this.safeDispatchEvent('change')
+    }
+  }
+
+  #onChange = (): void => {
+    this.#updateStatus()
+    this.safeDispatchEvent('change')
+  }
+
+  #onNetworkChange = (): void => {
+    // Back online: try the relays now instead of waiting out the backoff.
+    for (const r of this.#relays) {
+      r.delay = RELAY_RETRY_MIN_MS
+      r.nextAt = 0
+    }
+    this.#ensureRelays()
+    this.#onChange()
+  }
+
+  #onConnection = (evt: CustomEvent<Connection>): void => {
+    const remote = evt.detail.remotePeer.toString()
+    if (evt.type === 'connection:close' && this.#relayIds.has(remote)) {
+      // Redial soon; the backoff grows only while dials fail.
+      this.#ensureRelays()
+    }
+    this.#onChange()
+  }
+
+  #onMessage = (evt: CustomEvent<{ topic: string; type: string; from?: PeerId }>): void => {
+    const msg = evt.detail
+    if (msg.topic !== this.topic || msg.type !== 'signed' || msg.from === undefined) return
+    const from = msg.from.toString()
+    if (from === this.peerId || this.#relayIds.has(from)) return
+    const member = this.#members.get(from)
+    if (member === undefined) {
+      this.#members.set(from, { announcements: 1 })
+      log('discovered co-op peer %s', from)
+      this.safeDispatchEvent('change')
+    } else {
+      member.announcements++
+    }
+    this.#maybeDialDirect(from)
+  }
+
+  #hasDirect(peer: string): boolean {
+    return this.libp2p
+      .getConnections(peerIdFromString(peer))
+      .some((c) => c.status === 'open' && c.limits === undefined)
+  }
+
+  /**
+   * Both sides hear each other's announcements; only the smaller peer ID dials, so a pair
+   * does not end up with two WebRTC connections. If that dial never lands (the other side
+   * may have failed), the larger side dials after a few announcements.
+   */
+  #maybeDialDirect(peer: string): void {
+    if (this.#stopped || this.#dialing.has(peer) || this.#hasDirect(peer)) return
+    const member = this.#members.get(peer)
+    const weDial = this.peerId < peer || (member?.announcements ?? 0) >= 3
+    if (!weDial) return
+    this.#dialing.add(peer)
+    const started = performance.now()
+    void this.#dialDirect(peer)
+      .then(
+        () => log('direct to %s in %d ms', peer, Math.round(performance.now() - started)),
+        (err: unknown) => log('direct dial to %s failed - %e', peer, err),
+      )
+      .finally(() => {
+        this.#dialing.delete(peer)
+        this.safeDispatchEvent('change')
+      })
+  }
+
+  async #dialDirect(peer: string): Promise<void> {
+    let lastError: unknown
+    // The peer holds a reservation on some of the co-op's relays; try each in turn.
+    for (const r of this.#relays) {
+      if (this.#stopped) return
+      const addr = r.addr.encapsulate(`/p2p-circuit/webrtc/p2p/${peer}`)
+      try {
+        const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
+        const conn = await this.libp2p.dial(addr, { signal })
+        if (conn.limits === undefined) return
+      } catch (err) {
+        lastError = err
+      }
+    }
+    throw new DirectDialError(`no direct connection to ${peer}`, { cause: lastError })
+  }
+
+  #ensureRelays(): void {
+    if (this.#stopped) return
+    const now = Date.now()
+    for (const r of this.#relays) {
+      if (r.dialing || now < r.nextAt) continue
+      if (this.libp2p.getConnections(peerIdFromString(r.peerId)).some((c) => c.status === 'open')) {
+        continue
+      }
+      r.dialing = true
+      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
+      this.libp2p
+        .dial(r.addr, { signal })
+        .then(
+          () => {
+            r.delay = RELAY_RETRY_MIN_MS
+            r.nextAt = 0
+            log('connected to relay %s', r.peerId)
+          },
+          (err: unknown) => {
+            r.nextAt = Date.now() + r.delay
+            r.delay = Math.min(r.delay * 2, RELAY_RETRY_MAX_MS)
+            log('relay %s unreachable, retry in %d ms - %e', r.peerId, r.delay, err)
+          },
+        )
+        .finally(() => {
+          r.dialing = false
+          this.#onChange()
+        })
+    }
+    this.#updateStatus()
+  }
+
+  #updateStatus(): void {
+    if (this.#stopped) return
+    let status: NodeStatus
+    const relayUp = this.#relays.some((r) =>
+      this.libp2p.getConnections(peerIdFromString(r.peerId)).some((c) => c.status === 'open'),
+    )
+    if (globalThis.navigator?.onLine === false) status = 'offline'
+    else if (relayUp || this.peers().some((p) => p.direct)) status = 'online'
+    else status = 'connecting'
+    if (status !== this.#status) {
+      this.#status = status
+      this.safeDispatchEvent('change')
+    }
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * Shared Playwright fixtures for Coffer's end-to-end tests: a real relay process serving a
+ * real build of the app, and peers in real Chromium contexts.
+ *
+ * Usage:
+ *
+ *   import { test, expect, waitForDirectPeers, peerIdOf } from './fixtures.ts'
+ *
+ *   test('two peers meet', async ({ relay, openPeer }) => {
+ *     const a = await openPeer()                       // opens relay.url in a fresh context
+ *     const invite = await inviteLinkOf(a.page)       // `<origin>/#/join/…` of a's co-op
+ *     const b = await openPeer({ url: invite, persistent: true })
+ *     await waitForDirectPeers(a.page, 1)
+ *     await relay.stop()                              // …and relay.restart() (same port, same peer ID)
+ *   })
+ *
+ * - `relay` (per test): builds the app once per run (`vite build` → dist/; set
+ *   COFFER_E2E_NO_BUILD=1 to reuse an existing dist/), then starts `coffer-relay` on
+ *   127.0.0.1, a free port and a temporary data dir, serving that build and /config.json.
+ *   `test.use({ app: 'net-page' })` serves the network test page (test/e2e/pages/) instead
+ *   of the app. The relay is stopped after the test.
+ * - `openPeer({ url?, persistent? })`: a new browser context per peer (separate IndexedDB,
+ *   separate peer identity). `persistent: true` uses chromium.launchPersistentContext with a
+ *   temporary user-data-dir so IndexedDB is on disk (incognito contexts keep it in memory
+ *   and cap it near 500 MB). Everything opened is closed after the test.
+ * - Helpers read the node through `window.coffer.node` (the CofferNode of src/net/types.ts,
+ *   exposed by the app and the test page).
+ *
+ * Page console errors are printed when COFFER_E2E_DEBUG=1.
+ */
+import { test as base, chromium, expect, type BrowserContext, type Page } from '@playwright/test'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { CHROMIUM_ARGS } from '../../playwright.config.ts'
+import { formatInvite } from '../../src/net/coop.ts'
+import type { CofferNode, Coop, NodeStatus, PeerView } from '../../src/net/types.ts'
+
+export { expect }
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const RELAY_BIN = join(ROOT, 'relay', 'bin', 'coffer-relay.js')
+export const APP_DIR = join(ROOT, 'dist')
+export const NET_PAGE_DIR = join(ROOT, 'node_modules', '.cache', 'coffer-e2e', 'net-page')
+const DEBUG = process.env.COFFER_E2E_DEBUG === '1'
+
+export type AppKind = 'app' | 'net-page'
+
+// ---------------------------------------------------------------- build
+
+const builds = new Map<AppKind, Promise<string>>()
+
+/** Builds the app (or the network test page) once per Playwright worker process. */
+export function buildOnce(kind: AppKind): Promise<string> {
+  let p = builds.get(kind)
+  if (!p) {
+    p = kind === 'app' ? buildApp() : buildNetPage()
+    builds.set(kind, p)
+  }
+  return p
+}
+
+async function buildApp(): Promise<string> {
+  if (process.env.COFFER_E2E_NO_BUILD === '1' && existsSync(join(APP_DIR, 'index.html'))) {
+    return APP_DIR
+  }
+  await run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'])
+  return APP_DIR
+}
+
+async function buildNetPage(): Promise<string> {
+  await run(process.execPath, [
+    join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--config',
+    join(ROOT, 'test', 'e2e', 'pages', 'vite.config.ts'),
+  ])
+  return NET_PAGE_DIR
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((res, rej) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('error', rej)
+    child.on('exit', (code) =>
+      code === 0 ? res() : rej(new Error(`${args.join(' ')} failed (${code}):\n${out}`)),
+    )
+  })
+}
+
+// ---------------------------------------------------------------- relay process
+
+export interface RelayProcess {
+  /** http://127.0.0.1:<port> — the app, /health and /config.json. */
+  url: string
+  port: number
+  peerId: string
+  /** The relay's multiaddrs, each ending in /p2p/<peerId>. */
+  multiaddrs: string[]
+  dataDir: string
+  /** SIGTERM and wait for exit; resolves to the exit code. */
+  stop(): Promise<number | null>
+  /** Start again on the same port with the same data dir (hence the same peer ID). */
+  restart(): Promise<void>
+  /** Everything the process printed so far. */
+  output(): string
+}
+
+export interface StartRelayOptions {
+  appDir?: string
+  port?: number
+  dataDir?: string
+  extraArgs?: string[]
+}
+
+/** Starts `coffer-relay` as a child process on 127.0.0.1 and waits for its addresses. */
+export async function startRelayProcess(options: StartRelayOptions = {}): Promise<RelayProcess> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'coffer-relay-')))
+  let port = options.port ?? 0
+  let child: ChildProcess | undefined
+  let log = ''
+  const state = { url: '', peerId: '', multiaddrs: [] as string[] }
+
+  const launch = async (): Promise<void> => {
+    const args = [RELAY_BIN, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]
+    if (options.appDir !== undefined) args.push('--app', options.appDir)
+    args.push(...(options.extraArgs ?? []))
+    const c = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    child = c
+    let out = ''
+    await new Promise<void>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`relay did not start:\n${out}`)), 30_000)
+      c.stdout?.on('data', (d: Buffer) => {
+        out += d.toString()
+        log += d.toString()
+        // The banner ends with a blank line after the multiaddrs.
+        if (/Multiaddrs:\n(?: {2}\/.*\n)+/.test(out)) {
+          clearTimeout(timer)
+          res()
+        }
+      })
+      c.stderr?.on('data', (d: Buffer) => {
+        out += d.toString()
+        log += d.toString()
+      })
+      c.on('exit', (code) => {
+        clearTimeout(timer)
+        rej(new Error(`relay exited with ${code}:\n${out}`))
+      })
+    })
+    const url = /HTTP: (http:\/\/\S+)/.exec(out)?.[1]
+    const peerId = /Coffer relay (\S+)/.exec(out)?.[1]
+    if (url === undefined || peerId === undefined) throw new Error(`unexpected banner:\n${out}`)
+    state.url = url
+    state.peerId = peerId
+    state.multiaddrs = [...out.matchAll(/^ {2}(\/\S+)$/gm)].map((m) => m[1] ?? '')
+    port = Number(new URL(url).port)
+  }
+
+  const stop = async (): Promise<number | null> => {
+    const c = child
+    if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null
+    const exited = new Promise<number | null>((res) => c.once('exit', (code) => res(code)))
+    c.kill('SIGTERM')
+    const code = await exited
+    child = undefined
+    return code
+  }
+
+  await launch()
+  return {
+    get url() {
+      return state.url
+    },
+    get port() {
+      return port
+    },
+    get peerId() {
+      return state.peerId
+    },
+    get multiaddrs() {
+      return state.multiaddrs
+    },
+    dataDir,
+    stop,
+    async restart() {
+      await stop()
+      await launch()
+    },
+    output: () => log,
+  }
+}
+
+// ---------------------------------------------------------------- peers
+
+export interface Peer {
+  context: BrowserContext
+  page: Page
+  close(): Promise<void>
+}
+
+export interface OpenPeerOptions {
+  /** Defaults to the relay's URL (the app creates a new co-op there). */
+  url?: string
+  /** Keep IndexedDB on disk (launchPersistentContext with a temporary user-data-dir). */
+  persistent?: boolean
+}
+
+interface Fixtures {
+  /** Which build the relay serves: the app (default) or the network test page. */
+  app: AppKind
+  relay: RelayProcess
+  openPeer: (options?: OpenPeerOptions) => Promise<Peer>
+}
+
+export const test = base.extend<Fixtures>({
+  app: ['app', { option: true }],
+
+  relay: async ({ app }, use) => {
+    const appDir = await buildOnce(app)
+    const relay = await startRelayProcess({ appDir })
+    try {
+      await use(relay)
+    } finally {
+      await relay.stop()
+      await rm(relay.dataDir, { recursive: true, force: true })
+    }
+  },
+
+  openPeer: async ({ browser, relay }, use) => {
+    const opened: Array<() => Promise<void>> = []
+    await use(async (options = {}) => {
+      let context: BrowserContext
+      let dir: string | undefined
+      if (options.persistent === true) {
+        dir = await mkdtemp(join(tmpdir(), 'coffer-peer-'))
+        context = await chromium.launchPersistentContext(dir, {
+          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+          args: CHROMIUM_ARGS,
+        })
+      } else {
+        context = await browser.newContext()
+      }
+      const page = context.pages()[0] ?? (await context.newPage())
+      if (DEBUG) {
+        page.on('console', (m) => {
+          if (m.type() === 'error' || m.type() === 'warning')
+            process.stdout.write(`[page] ${m.text()}\n`)
+        })
+        page.on('pageerror', (e) => process.stdout.write(`[pageerror] ${e.message}\n`))
+      }
+      await page.goto(options.url ?? relay.url)
+      const close = async (): Promise<void> => {
+        await context.close().catch(() => {})
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true }).catch(() => {})
+      }
+      opened.push(close)
+      return { context, page, close }
+    })
+    await Promise.all(opened.map((c) => c()))
+  },
+})
+
+// ---------------------------------------------------------------- page helpers
+
+/** What the app and the test page put on `window` (only the part tests read). */
+export interface CofferWindow {
+  coffer?: { node?: CofferNode }
+}
+
+/** Waits until the page's node exists, then returns its peer ID. */
+export async function peerIdOf(page: Page, timeout = 60_000): Promise<string> {
+  await page.waitForFunction(
+    () => (window as CofferWindow).coffer?.node?.peerId !== undefined,
+    undefined,
+    { timeout },
+  )
+  return page.evaluate(() => (window as CofferWindow).coffer?.node?.peerId ?? '')
+}
+
+/** The co-op the page's node belongs to. */
+export async function coopOf(page: Page): Promise<Coop> {
+  await peerIdOf(page)
+  return page.evaluate(() => {
+    const c = (window as CofferWindow).coffer?.node?.coop
+    if (!c) throw new Error('no node')
+    return { id: c.id, name: c.name, relays: [...c.relays] }
+  })
+}
+
+/** The co-op peers the node lists right now. */
+export function peersOf(page: Page): Promise<PeerView[]> {
+  return page.evaluate(() => (window as CofferWindow).coffer?.node?.peers() ?? [])
+}
+
+/** The page's co-op invite link (`<origin>/#/join/…`), built with src/net's formatInvite. */
+export async function inviteLinkOf(page: Page): Promise<string> {
+  return formatInvite(await coopOf(page), new URL(page.url()).origin)
+}
+
+/** Waits until at least `n` peers are connected directly (a connection without limits). */
+export async function waitForDirectPeers(page: Page, n: number, timeout = 60_000): Promise<void> {
+  await page.waitForFunction(
+    (count) =>
+      ((window as CofferWindow).coffer?.node?.peers() ?? []).filter((p) => p.direct).length >=
+      count,
+    n,
+    { timeout, polling: 200 },
+  )
+}
+
+/** Waits until the node reports the given status. */
+export async function waitForStatus(
+  page: Page,
+  status: NodeStatus,
+  timeout = 60_000,
+): Promise<void> {
+  await page.waitForFunction((s) => (window as CofferWindow).coffer?.node?.status === s, status, {
+    timeout,
+    polling: 200,
+  })
+}
