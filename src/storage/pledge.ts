@@ -1,0 +1,64 @@
+import type { IDBPDatabase } from 'idb'
+import type { CofferDB } from './db.ts'
+import { HELD_BYTES_KEY } from './holding-ledger.ts'
+
+export const PLEDGE_KEY = 'pledge-bytes'
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+/** Pledge when the browser gives no estimate. */
+export const FALLBACK_PLEDGE_BYTES = 256 * MiB
+/** A default never asks for more than this; the member can raise it in settings. */
+export const MAX_DEFAULT_PLEDGE_BYTES = 2 * GiB
+/** Share of the space still available to the origin that the default pledges. */
+export const DEFAULT_PLEDGE_SHARE = 0.25
+
+/** The subset of `navigator.storage.estimate()` the default is computed from. */
+export interface StorageEstimateLike {
+  quota?: number
+  usage?: number
+}
+
+/**
+ * Default pledge: a quarter of what the origin may still use, at most 2 GiB, rounded down to
+ * whole MiB. The origin's own files and the browser's eviction headroom need the rest; a
+ * member who wants to give more says so in settings.
+ */
+export function defaultPledge(estimate: StorageEstimateLike | undefined): number {
+  const quota = estimate?.quota
+  if (quota === undefined || !Number.isFinite(quota) || quota <= 0) return FALLBACK_PLEDGE_BYTES
+  const usage = Math.max(0, estimate?.usage ?? 0)
+  const available = Math.max(0, quota - usage)
+  const bytes = Math.min(MAX_DEFAULT_PLEDGE_BYTES, available * DEFAULT_PLEDGE_SHARE)
+  return Math.floor(bytes / MiB) * MiB
+}
+
+/** The member's pledge, or the default for `estimate` when none was set. */
+export async function loadPledge(
+  db: IDBPDatabase<CofferDB>,
+  estimate?: StorageEstimateLike,
+): Promise<number> {
+  const v = await db.get('kv', PLEDGE_KEY)
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : defaultPledge(estimate)
+}
+
+export async function savePledge(db: IDBPDatabase<CofferDB>, bytes: number): Promise<void> {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`invalid pledge ${bytes}`)
+  await db.put('kv', bytes, PLEDGE_KEY)
+}
+
+export interface PledgeUsage {
+  pledged: number
+  used: number
+  free: number
+}
+
+/** Pledged, used for others, and free: what the settings view shows. */
+export async function pledgeUsage(
+  db: IDBPDatabase<CofferDB>,
+  estimate?: StorageEstimateLike,
+): Promise<PledgeUsage> {
+  const pledged = await loadPledge(db, estimate)
+  const v = await db.get('kv', HELD_BYTES_KEY)
+  const used = typeof v === 'number' && v > 0 ? v : 0
+  return { pledged, used, free: Math.max(0, pledged - used) }
+}
