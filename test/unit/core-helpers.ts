@@ -55,7 +55,7 @@ export class MemorySource implements BlockSource {
   put(block: Block): void {
     this.blocks.set(block.cid.toString(), block.bytes)
   }
-  get(cid: CID): Promise<Uint8Array> {
+  get(cid: CID, _options?: { signal: AbortSignal }): Promise<Uint8Array> {
     this.requests.push(cid.toString())
     const bytes = this.blocks.get(cid.toString())
     return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`missing ${cid.toString()}`))

@@ -9,6 +9,7 @@ import {
   parseManifest,
   rawBlock,
   type BlockSource,
+  type ManifestEvent,
   type ShardReport,
 } from '../../src/core/index.ts'
 import { collect, encodeAll, pseudoRandom, sha256hex, streamOf } from './core-helpers.ts'
@@ -146,11 +147,12 @@ describe('encode → decode round trips', () => {
       inHash.update(chunk.subarray(0, Math.min(chunk.length, total - off)))
     }
     const store = new Map<string, Uint8Array>()
-    let manifest
+    let manifest: ManifestEvent | undefined
     for await (const ev of encodeFile(input, { name: 'big' }, { k: 4, n: 6 })) {
       if (ev.type === 'stripe') for (const s of ev.shards) store.set(s.cid.toString(), s.bytes)
       else manifest = ev
     }
+    if (!manifest) throw new Error('no manifest')
     const src: BlockSource = {
       get: (cid) => Promise.resolve(store.get(cid.toString())!),
     }
