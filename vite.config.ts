@@ -1,8 +1,68 @@
 import { defineConfig } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
+import { VitePWA } from 'vite-plugin-pwa'
+import { readFileSync } from 'node:fs'
+
+const { version } = JSON.parse(
+  readFileSync(new URL('./package.json', import.meta.url), 'utf8'),
+) as {
+  version: string
+}
+
+const THEME_COLOUR = '#1f4e5f'
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    VitePWA({
+      // generateSW: the app shell only needs precaching today. Issue 4's service-worker
+      // streamed download needs a fetch handler of our own; that is the point to switch to
+      // injectManifest (src/sw.ts), which keeps the same manifest and registration below.
+      strategies: 'generateSW',
+      // 'prompt': a new version waits until the member presses Reload, so an upload or a
+      // download in progress is never cut off by an automatic reload.
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: {
+        id: '/',
+        name: 'Coffer — co-operative cloud',
+        short_name: 'Coffer',
+        description:
+          'A co-operative cloud in the browser: members keep each other’s encrypted file shards.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: THEME_COLOUR,
+        background_color: '#f6f4ef',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png', purpose: 'any' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png', purpose: 'any' },
+          {
+            src: '/icons/maskable-512.png',
+            sizes: '512x512',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm}'],
+        // The libp2p bundle is larger than workbox's 2 MiB default.
+        maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
+        navigateFallback: '/index.html',
+        // config.json names the relays; it must always come from the network (the app falls
+        // back to the co-op stored in IndexedDB when offline), and /health belongs to the relay.
+        navigateFallbackDenylist: [/^\/config\.json$/, /^\/health$/],
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
+  define: {
+    // Shown in This device; VITE_BUILD_ID (e.g. a commit) tells two deployments apart.
+    'import.meta.env.VITE_APP_VERSION': JSON.stringify(
+      process.env.VITE_BUILD_ID ? `${version}+${process.env.VITE_BUILD_ID}` : version,
+    ),
+  },
   build: { target: 'es2023', sourcemap: true },
   worker: { format: 'es' },
 })

@@ -1,6 +1,46 @@
+/// <reference types="vite-plugin-pwa/vanillajs" />
 import { mount } from 'svelte'
+import { registerSW } from 'virtual:pwa-register'
+import { INVITE_PREFIX, type AppState } from './state/app-state.svelte.ts'
+import { createBrowserAppState } from './state/startup.ts'
 import App from './ui/App.svelte'
+import './ui/app.css'
+
+declare global {
+  interface Window {
+    /**
+     * Handles for tests and for curious members in DevTools: the running app state and its
+     * libp2p node. Exposes nothing a page script could not already reach.
+     */
+    coffer: { state: AppState; readonly node: AppState['node']['node'] }
+  }
+}
 
 const target = document.getElementById('app')
 if (!target) throw new Error('missing #app')
-export default mount(App, { target })
+
+const state = createBrowserAppState(window.location)
+window.coffer = {
+  state,
+  get node() {
+    return state.node.node
+  },
+}
+
+const startHash = window.location.hash
+if (startHash.startsWith(INVITE_PREFIX)) {
+  // The invite is consumed; keep it out of history so a reload does not re-join.
+  history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/peers`)
+}
+
+window.addEventListener('hashchange', () => state.router.sync(window.location.hash))
+window.addEventListener('online', () => {
+  state.node.setBrowserOnline(true)
+  void state.retry()
+})
+window.addEventListener('offline', () => state.node.setBrowserOnline(false))
+
+state.update.register(registerSW)
+void state.start(startHash)
+
+export default mount(App, { target, props: { app: state } })

@@ -1,0 +1,101 @@
+import type { CofferNode, NodeStatus, PeerView } from '../net/types.ts'
+import { shortPeerId } from './format.ts'
+
+/** One row of the Peers view. */
+export interface PeerRow {
+  peerId: string
+  shortId: string
+  direct: boolean
+  /** "direct WebRTC" or "via relay": what the member sees. */
+  via: string
+  remoteAddr: string
+}
+
+/** Whether the browser thinks it has a network; injected so tests can flip it. */
+export interface Connectivity {
+  readonly onLine: boolean
+}
+
+export function toPeerRow(peer: PeerView): PeerRow {
+  return {
+    peerId: peer.peerId,
+    shortId: shortPeerId(peer.peerId),
+    direct: peer.direct,
+    via: peer.direct ? 'direct WebRTC' : 'via relay',
+    remoteAddr: peer.remoteAddr,
+  }
+}
+
+/**
+ * Reactive view of the running CofferNode: status, peers and peer ID. The node may arrive
+ * late (or never, when the relay cannot be reached on a first start), so every field has a
+ * meaning without one.
+ */
+export class NodeState {
+  #node = $state.raw<CofferNode | undefined>()
+  #nodeStatus = $state<NodeStatus>('connecting')
+  #peers = $state.raw<PeerRow[]>([])
+  #browserOnline = $state(true)
+  #starting = $state(true)
+  #detach: (() => void) | undefined
+
+  constructor(connectivity: Connectivity = { onLine: true }) {
+    this.#browserOnline = connectivity.onLine
+  }
+
+  get node(): CofferNode | undefined {
+    return this.#node
+  }
+
+  get peerId(): string | undefined {
+    return this.#node?.peerId
+  }
+
+  get peers(): PeerRow[] {
+    return this.#peers
+  }
+
+  /** What the header shows: a browser without network is offline whatever the node thinks. */
+  get status(): NodeStatus {
+    if (!this.#browserOnline) return 'offline'
+    if (this.#node) return this.#nodeStatus
+    return this.#starting ? 'connecting' : 'offline'
+  }
+
+  get browserOnline(): boolean {
+    return this.#browserOnline
+  }
+
+  setBrowserOnline(onLine: boolean): void {
+    this.#browserOnline = onLine
+  }
+
+  /** Start-up gave up without a node (no relay and nothing stored): show offline. */
+  startFailed(): void {
+    this.#starting = false
+  }
+
+  attach(node: CofferNode): void {
+    this.#detach?.()
+    this.#node = node
+    this.#starting = false
+    const refresh = (): void => {
+      this.#nodeStatus = node.status
+      this.#peers = node
+        .peers()
+        .map(toPeerRow)
+        .sort((a, b) => Number(b.direct) - Number(a.direct) || a.peerId.localeCompare(b.peerId))
+    }
+    node.addEventListener('change', refresh)
+    this.#detach = () => node.removeEventListener('change', refresh)
+    refresh()
+  }
+
+  detach(): void {
+    this.#detach?.()
+    this.#detach = undefined
+    this.#node = undefined
+    this.#peers = []
+    this.#nodeStatus = 'connecting'
+  }
+}

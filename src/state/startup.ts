@@ -1,0 +1,29 @@
+import type { CofferNode, Coop } from '../net/types.ts'
+import { AppState, type AppDeps } from './app-state.svelte.ts'
+import { fetchConfig } from './config.ts'
+import { loadCoop, saveCoop } from './coop-store.ts'
+import { createCoop, formatInvite, parseInvite } from '../net/coop.ts'
+
+// TEMPORARY until src/net's factory lands.
+function createNode(_coop: Coop): Promise<CofferNode> {
+  return Promise.reject(new Error('not implemented'))
+}
+
+/** Builds the AppState the page runs with: real network, real storage, this page's URL. */
+export function createBrowserAppState(location: Location): AppState {
+  const deps: AppDeps = {
+    fetchConfig: (options) => fetchConfig(new URL('config.json', location.href).href, options),
+    loadCoop: () => loadCoop(),
+    saveCoop: (coop) => saveCoop(coop),
+    createCoop,
+    parseInvite,
+    formatInvite,
+    createNode,
+    // Absent outside secure contexts even though the DOM types say otherwise.
+    storage: 'storage' in navigator ? navigator.storage : undefined,
+    onLine: navigator.onLine,
+    baseUrl: `${location.origin}${location.pathname}`,
+    version: String(import.meta.env.VITE_APP_VERSION ?? 'dev'),
+  }
+  return new AppState(deps, location.hash)
+}
