@@ -1,0 +1,210 @@
+import { CID } from 'multiformats/cid'
+import {
+  AbortError,
+  blockMatches,
+  InvalidParametersError,
+  SegmentAuthenticationError,
+  WorkerPoolError,
+  type DecodeStripeInput,
+  type EncodedStripe,
+  type EncodeStripeInput,
+  type StripeCodec,
+  type StripeOptions,
+} from '../core/index.ts'
+import { DEFAULT_POOL_SIZE, MAX_POOL_SIZE } from './constants.ts'
+import {
+  ownsWholeBuffer,
+  type WireEncodedStripe,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.ts'
+
+/** The part of the Web Worker API the pool uses, so tests can pass a stand-in. */
+export interface WorkerLike {
+  postMessage(message: unknown, transfer: Transferable[]): void
+  terminate(): void
+  onmessage: ((event: MessageEvent) => void) | null
+  onerror: ((event: ErrorEvent) => void) | null
+}
+
+export interface WorkerPoolInit {
+  /** Number of workers; defaults to hardwareConcurrency − 1, between 1 and MAX_POOL_SIZE. */
+  size?: number
+  /** Tests and other bundlers: how to start one worker. */
+  createWorker?: () => WorkerLike
+}
+
+export interface WorkerPool extends StripeCodec {
+  readonly size: number
+  /** Terminates the workers; pending work fails with WorkerPoolError. */
+  close(): void
+}
+
+interface Job {
+  request: WorkerRequest
+  transfer: Transferable[]
+  resolve: (response: WorkerResponse) => void
+  reject: (error: Error) => void
+  signal?: AbortSignal | undefined
+  onAbort?: () => void
+}
+
+interface Slot {
+  worker: WorkerLike
+  job?: Job
+}
+
+function defaultWorker(): WorkerLike {
+  return new Worker(new URL('./stripe-worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'coffer-stripe',
+  }) as unknown as WorkerLike
+}
+
+function defaultSize(): number {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? DEFAULT_POOL_SIZE + 1
+  return Math.max(1, Math.min(MAX_POOL_SIZE, cores - 1))
+}
+
+/** Errors a worker reports are rebuilt as the same typed errors the in-thread code throws. */
+const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
+  SegmentAuthenticationError,
+  InvalidParametersError,
+}
+
+function rebuildError(error: { name: string; message: string }): Error {
+  const Known = KNOWN_ERRORS[error.name]
+  if (Known) return new Known(error.message)
+  const err = new WorkerPoolError(`${error.name}: ${error.message}`)
+  return err
+}
+
+function fromWire(stripe: WireEncodedStripe): EncodedStripe {
+  return {
+    index: stripe.index,
+    length: stripe.length,
+    shardSize: stripe.shardSize,
+    shards: stripe.shards.map((s) => ({ cid: CID.decode(s.cid), bytes: s.bytes })),
+  }
+}
+
+/**
+ * A small pool of module workers running the per-stripe pipeline. It implements StripeCodec,
+ * so `encodeFile(stream, meta, { codec: pool })` and `decodeFile(…, { codec: pool })` move the
+ * heavy work off the page's thread with identical results.
+ */
+export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
+  const size = init.size ?? defaultSize()
+  if (!Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
+    throw new InvalidParametersError(`pool size must be 1–${MAX_POOL_SIZE}`)
+  }
+  const createWorker = init.createWorker ?? defaultWorker
+  const queue: Job[] = []
+  const slots: Slot[] = []
+  let nextId = 1
+  let closed = false
+
+  function detach(job: Job): void {
+    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort)
+  }
+
+  function spawn(): Slot {
+    const slot: Slot = { worker: createWorker() }
+    slot.worker.onmessage = (event: MessageEvent) => {
+      const response = event.data as WorkerResponse
+      const job = slot.job
+      slot.job = undefined
+      if (job && job.request.id === response.id) {
+        detach(job)
+        job.resolve(response)
+      }
+      dispatch()
+    }
+    slot.worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault?.()
+      const job = slot.job
+      slot.job = undefined
+      slot.worker.terminate()
+      // A crashed worker is replaced, so one bad input cannot shrink the pool.
+      const i = slots.indexOf(slot)
+      if (i !== -1 && !closed) slots[i] = spawn()
+      if (job) {
+        detach(job)
+        job.reject(new WorkerPoolError(`worker failed: ${event.message ?? 'unknown error'}`))
+      }
+      dispatch()
+    }
+    return slot
+  }
+
+  function dispatch(): void {
+    for (const slot of slots) {
+      if (slot.job) continue
+      const job = queue.shift()
+      if (!job) return
+      slot.job = job
+      slot.worker.postMessage(job.request, job.transfer)
+    }
+  }
+
+  function run(request: WorkerRequest, transfer: Transferable[], signal?: AbortSignal) {
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      if (closed) return reject(new WorkerPoolError('the worker pool is closed'))
+      if (signal?.aborted) return reject(new AbortError('the operation was aborted'))
+      const job: Job = { request, transfer, resolve, reject, signal }
+      if (signal) {
+        job.onAbort = () => {
+          const i = queue.indexOf(job)
+          if (i !== -1) queue.splice(i, 1)
+          // A job already in a worker runs to its end; its answer is then dropped.
+          reject(new AbortError('the operation was aborted'))
+        }
+        signal.addEventListener('abort', job.onAbort, { once: true })
+      }
+      queue.push(job)
+      dispatch()
+    })
+  }
+
+  for (let i = 0; i < size; i++) slots.push(spawn())
+
+  return {
+    size,
+    async encodeStripe(input: EncodeStripeInput, options: StripeOptions = {}) {
+      // The segment is not needed here afterwards; moving it avoids a 1 MiB copy per stripe.
+      const transfer = ownsWholeBuffer(input.plaintext)
+        ? [input.plaintext.buffer as ArrayBuffer]
+        : []
+      const response = await run({ id: nextId++, op: 'encode', input }, transfer, options.signal)
+      if (!response.ok) throw rebuildError(response.error)
+      if (response.op !== 'encode') throw new WorkerPoolError('mismatched worker response')
+      return fromWire(response.result)
+    },
+    async decodeStripe(input: DecodeStripeInput, options: StripeOptions = {}) {
+      // Shards are copied, not moved: the caller's source (a cache, a blockstore) may keep them.
+      const response = await run({ id: nextId++, op: 'decode', input }, [], options.signal)
+      if (!response.ok) throw rebuildError(response.error)
+      if (response.op !== 'decode') throw new WorkerPoolError('mismatched worker response')
+      return response.result
+    },
+    verifyShard(cid, bytes) {
+      // WebCrypto's digest already runs off the page's thread; a worker would add a copy.
+      return blockMatches(cid, bytes)
+    },
+    close() {
+      if (closed) return
+      closed = true
+      for (const slot of slots) {
+        slot.worker.terminate()
+        if (slot.job) {
+          detach(slot.job)
+          slot.job.reject(new WorkerPoolError('the worker pool was closed'))
+        }
+      }
+      for (const job of queue.splice(0)) {
+        detach(job)
+        job.reject(new WorkerPoolError('the worker pool was closed'))
+      }
+    },
+  }
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest'
+import {
+  AbortError,
+  decodeFile,
+  openManifest,
+  SegmentAuthenticationError,
+  WorkerPoolError,
+} from '../../src/core/index.ts'
+import { createWorkerPool, type WorkerLike } from '../../src/workers/index.ts'
+import type { WorkerRequest } from '../../src/workers/protocol.ts'
+import { handleRequest } from '../../src/workers/stripe-handler.ts'
+import { collect, encodeAll, pseudoRandom, sha256hex } from './core-helpers.ts'
+
+/** Runs the real worker handler in-thread, with structured cloning and transfers as a Worker. */
+class FakeWorker implements WorkerLike {
+  onmessage: ((event: MessageEvent) => void) | null = null
+  onerror: ((event: ErrorEvent) => void) | null = null
+  terminated = false
+  constructor(private readonly crashOn?: (req: WorkerRequest) => boolean) {}
+  postMessage(message: unknown, transfer: Transferable[]): void {
+    const request = structuredClone(message, { transfer }) as WorkerRequest
+    setTimeout(() => {
+      if (this.terminated) return
+      if (this.crashOn?.(request)) {
+        this.onerror?.({ message: 'boom', preventDefault() {} } as ErrorEvent)
+        return
+      }
+      void handleRequest(request).then(({ response, transfer: back }) => {
+        if (this.terminated) return
+        this.onmessage?.({ data: structuredClone(response, { transfer: back }) } as MessageEvent)
+      })
+    }, 0)
+  }
+  terminate(): void {
+    this.terminated = true
+  }
+}
+
+const FIXED = {
+  segmentSize: 700,
+  k: 3,
+  n: 5,
+  key: pseudoRandom(32, 11),
+  fileId: pseudoRandom(16, 12),
+  now: () => 1_700_000_000_000,
+}
+
+describe('worker pool (fake workers running the real handler)', () => {
+  it('produces byte-identical shards and manifest to the in-thread code, and decodes', async () => {
+    const data = pseudoRandom(5000, 3)
+    const local = await encodeAll(data, FIXED)
+    const pool = createWorkerPool({ size: 3, createWorker: () => new FakeWorker() })
+    try {
+      const pooled = await encodeAll(data, { ...FIXED, codec: pool, concurrency: 3 })
+      expect(pooled.final.block.cid.equals(local.final.block.cid)).toBe(true)
+      expect(pooled.final.block.bytes).toEqual(local.final.block.bytes)
+      pooled.stripes.forEach((s, i) => {
+        expect(s.shards.map((b) => b.cid.toString())).toEqual(
+          local.stripes[i]!.shards.map((b) => b.cid.toString()),
+        )
+      })
+      const opened = await openManifest(local.final.block.bytes, FIXED.key)
+      const out = await collect(decodeFile(opened, local.source, { codec: pool }))
+      expect(sha256hex(out)).toBe(sha256hex(data))
+    } finally {
+      pool.close()
+    }
+  })
+
+  it('carries typed errors back from the worker', async () => {
+    const enc = await encodeAll(pseudoRandom(900), FIXED)
+    const pool = createWorkerPool({ size: 1, createWorker: () => new FakeWorker() })
+    try {
+      const opened = await openManifest(enc.final.block.bytes, FIXED.key)
+      const err = await collect(
+        decodeFile({ ...opened, key: pseudoRandom(32, 1) }, enc.source, { codec: pool }),
+      ).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SegmentAuthenticationError)
+    } finally {
+      pool.close()
+    }
+  })
+
+  it('replaces a crashed worker and fails only the job it was running', async () => {
+    let crashes = 0
+    const pool = createWorkerPool({
+      size: 1,
+      createWorker: () => new FakeWorker((r) => r.input.index === 1 && crashes++ === 0),
+    })
+    try {
+      const base = { key: FIXED.key, fileId: FIXED.fileId, k: 2, n: 3, final: false }
+      const a = pool.encodeStripe({ ...base, index: 0, plaintext: new Uint8Array(10) })
+      const b = pool.encodeStripe({ ...base, index: 1, plaintext: new Uint8Array(10) })
+      const c = pool.encodeStripe({ ...base, index: 2, plaintext: new Uint8Array(10) })
+      await expect(a).resolves.toMatchObject({ index: 0 })
+      await expect(b).rejects.toBeInstanceOf(WorkerPoolError)
+      await expect(c).resolves.toMatchObject({ index: 2 })
+    } finally {
+      pool.close()
+    }
+  })
+
+  it('rejects queued work on abort and all pending work on close', async () => {
+    const pool = createWorkerPool({ size: 1, createWorker: () => new FakeWorker() })
+    const base = { key: FIXED.key, fileId: FIXED.fileId, k: 2, n: 3, final: false }
+    const ac = new AbortController()
+    const first = pool.encodeStripe({ ...base, index: 0, plaintext: new Uint8Array(10) })
+    const queued = pool.encodeStripe(
+      { ...base, index: 1, plaintext: new Uint8Array(10) },
+      { signal: ac.signal },
+    )
+    ac.abort()
+    await expect(queued).rejects.toBeInstanceOf(AbortError)
+    const pending = pool.encodeStripe({ ...base, index: 2, plaintext: new Uint8Array(10) })
+    pool.close()
+    await expect(first).rejects.toBeInstanceOf(WorkerPoolError)
+    await expect(pending).rejects.toBeInstanceOf(WorkerPoolError)
+  })
+})
