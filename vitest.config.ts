@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
 
 export default defineConfig({
+  // Compiles runes in src/state/*.svelte.ts for the state unit tests.
+  plugins: [svelte()],
   test: {
     include: ['test/unit/**/*.test.ts', 'relay/**/*.test.ts'],
     setupFiles: ['src/core/polyfills.ts'],
