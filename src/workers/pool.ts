@@ -58,7 +58,7 @@ function defaultWorker(): WorkerLike {
   return new Worker(new URL('./stripe-worker.ts', import.meta.url), {
     type: 'module',
     name: 'coffer-stripe',
-  }) as unknown as WorkerLike
+  })
 }
 
 function defaultSize(): number {
