@@ -126,9 +126,10 @@ test('the worker pool encodes and decodes a file exactly like the in-thread code
         if (done) break
         parts.push(value)
       }
-      const decoded = new Uint8Array(await new Blob(parts).arrayBuffer())
+      const decoded = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+      parts.reduce((off, p) => (decoded.set(p, off), off + p.length), 0)
       const digest = async (b: Uint8Array) =>
-        hex(new Uint8Array(await crypto.subtle.digest('SHA-256', b)))
+        hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(b))))
       return {
         stripes: local.cids.length / fixed.n,
         sameCids: JSON.stringify(local.cids) === JSON.stringify(pooled.cids),
