@@ -1,0 +1,273 @@
+import 'fake-indexeddb/auto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
+import { noise } from '@libp2p/noise'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import type { IDBPDatabase } from 'idb'
+import type { Blockstore } from 'interface-blockstore'
+import { createLibp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeExpected, deleteSigningBytes, encodeMessage } from '../../src/core/protocol/index.ts'
+import {
+  BlockNotFoundError,
+  CorruptBlockError,
+  cofferFetch,
+  type CofferFetch,
+} from '../../src/net/fetch/index.ts'
+import {
+  CofferStore,
+  cofferStore,
+  InvalidReceiptError,
+  NoDirectConnectionError,
+  STORE_PROTOCOL,
+  StoreRefusedError,
+  verifyReceipt,
+} from '../../src/net/store/index.ts'
+import { readMessage, writeMessage } from '../../src/net/store/stream-io.ts'
+import { openCofferDB, type CofferDB } from '../../src/storage/db.ts'
+import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
+
+/** An in-memory blockstore whose bytes a test can alter, as a dishonest holder would. */
+class MemoryBlocks {
+  readonly map = new Map<string, Uint8Array>()
+  put(cid: CID, bytes: Uint8Array): CID {
+    this.map.set(cid.toString(), bytes)
+    return cid
+  }
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async *get(cid: CID): AsyncGenerator<Uint8Array> {
+    const b = this.map.get(cid.toString())
+    if (b === undefined) throw new Error('not found')
+    yield b
+  }
+  has(cid: CID): boolean {
+    return this.map.has(cid.toString())
+  }
+  delete(cid: CID): void {
+    this.map.delete(cid.toString())
+  }
+}
+
+interface TestNode {
+  libp2p: Libp2p<{ store: CofferStore; fetch: CofferFetch }>
+  peerId: PeerId
+  blocks: MemoryBlocks
+  holdings: IdbHoldingLedger
+  pledge: { bytes: number }
+  db: IDBPDatabase<CofferDB>
+}
+
+let dbCount = 0
+async function startNode(pledgeBytes: number): Promise<TestNode> {
+  const privateKey = await generateKeyPair('Ed25519')
+  const peerId = peerIdFromPrivateKey(privateKey)
+  const db = await openCofferDB(`store-svc-${dbCount++}`)
+  const blocks = new MemoryBlocks()
+  const blockstore = blocks as unknown as Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>
+  const holdings = new IdbHoldingLedger(db, peerId.toString())
+  const pledge = { bytes: pledgeBytes }
+  const libp2p = await createLibp2p({
+    privateKey,
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      store: cofferStore({ blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes } }),
+      fetch: cofferFetch({ blockstore }),
+    },
+  })
+  return { libp2p, peerId, blocks, holdings, pledge, db }
+}
+
+async function shard(bytes: Uint8Array): Promise<CID> {
+  return CID.createV1(raw.code, await sha256.digest(bytes))
+}
+
+function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n)
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)))
+  return out
+}
+
+let owner: TestNode
+let holder: TestNode
+let stranger: TestNode
+
+beforeAll(async () => {
+  owner = await startNode(0)
+  holder = await startNode(1024 * 1024)
+  stranger = await startNode(0)
+  await owner.libp2p.dial(holder.libp2p.getMultiaddrs()[0]!)
+  await stranger.libp2p.dial(holder.libp2p.getMultiaddrs()[0]!)
+})
+
+afterAll(async () => {
+  for (const n of [owner, holder, stranger]) {
+    await n?.libp2p.stop()
+    n?.db.close()
+  }
+})
+
+describe('coffer store and fetch between real libp2p nodes', () => {
+  it('stores a shard and returns a receipt signed by the holder', async () => {
+    const bytes = randomBytes(256 * 1024)
+    const cid = await shard(bytes)
+    const receipt = await owner.libp2p.services.store.storeShard(holder.peerId, cid, bytes)
+    expect(receipt.cid.equals(cid)).toBe(true)
+    expect(receipt.size).toBe(bytes.length)
+    await expect(verifyReceipt(receipt)).resolves.toBeUndefined()
+    expect(holder.blocks.has(cid)).toBe(true)
+    expect((await holder.holdings.get(cid.toString()))?.owners).toEqual([owner.peerId.toString()])
+    expect(await holder.holdings.usedBytes()).toBe(256 * 1024)
+
+    // A receipt altered after signing no longer verifies.
+    await expect(verifyReceipt({ ...receipt, size: receipt.size + 1 })).rejects.toThrow(
+      InvalidReceiptError,
+    )
+    await expect(
+      verifyReceipt({ ...receipt, holder: owner.peerId.toMultihash().bytes }),
+    ).rejects.toThrow(InvalidReceiptError)
+  })
+
+  it('fetches the bytes back, and says who has what', async () => {
+    const bytes = randomBytes(100_000)
+    const cid = await shard(bytes)
+    await owner.libp2p.services.store.storeShard(holder.peerId, cid, bytes)
+    expect(await owner.libp2p.services.fetch.fetchShard(holder.peerId, cid)).toEqual(bytes)
+    const missing = await shard(new Uint8Array([1, 2, 3]))
+    expect(await stranger.libp2p.services.fetch.whoHas(holder.peerId, [missing, cid])).toEqual([
+      false,
+      true,
+    ])
+    await expect(owner.libp2p.services.fetch.fetchShard(holder.peerId, missing)).rejects.toThrow(
+      BlockNotFoundError,
+    )
+  })
+
+  it('refuses a store beyond the pledge with PLEDGE_FULL', async () => {
+    const bytes = randomBytes(1024 * 1024)
+    const cid = await shard(bytes)
+    const err = await owner.libp2p.services.store
+      .storeShard(holder.peerId, cid, bytes)
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreRefusedError)
+    expect((err as StoreRefusedError).reason).toBe('PLEDGE_FULL')
+    expect(holder.blocks.has(cid)).toBe(false)
+  })
+
+  it('refuses a block whose bytes do not match its CID', async () => {
+    const bytes = randomBytes(1000)
+    const wrong = await shard(randomBytes(1000))
+    const err = await owner.libp2p.services.store
+      .storeShard(holder.peerId, wrong, bytes)
+      .catch((e: unknown) => e)
+    expect((err as StoreRefusedError).reason).toBe('CID_MISMATCH')
+    expect(holder.blocks.has(wrong)).toBe(false)
+  })
+
+  it('catches a holder that serves altered bytes', async () => {
+    const bytes = randomBytes(5000)
+    const cid = await shard(bytes)
+    await owner.libp2p.services.store.storeShard(holder.peerId, cid, bytes)
+    const altered = Uint8Array.from(bytes)
+    altered[1234] = altered[1234]! ^ 0x40
+    holder.blocks.map.set(cid.toString(), altered)
+    await expect(owner.libp2p.services.fetch.fetchShard(holder.peerId, cid)).rejects.toThrow(
+      CorruptBlockError,
+    )
+  })
+
+  it('lets the owner delete, which frees the pledge, and ignores deletes from others', async () => {
+    const bytes = randomBytes(50_000)
+    const cid = await shard(bytes)
+    await owner.libp2p.services.store.storeShard(holder.peerId, cid, bytes)
+    const before = await holder.holdings.usedBytes()
+
+    // Another member, with a valid signature of its own, cannot make the holder drop it.
+    const byStranger = await stranger.libp2p.services.store.deleteShards(holder.peerId, [cid])
+    expect(byStranger.deleted).toEqual([])
+    expect(holder.blocks.has(cid)).toBe(true)
+
+    const result = await owner.libp2p.services.store.deleteShards(holder.peerId, [cid])
+    expect(result.deleted.map(String)).toEqual([cid.toString()])
+    expect(holder.blocks.has(cid)).toBe(false)
+    expect(await holder.holdings.get(cid.toString())).toBeUndefined()
+    expect(await holder.holdings.usedBytes()).toBe(before - 50_000)
+  })
+
+  it('refuses a delete whose signature does not verify', async () => {
+    const bytes = randomBytes(2000)
+    const cid = await shard(bytes)
+    await owner.libp2p.services.store.storeShard(holder.peerId, cid, bytes)
+    const unsigned = {
+      cids: [cid],
+      owner: owner.peerId.toMultihash().bytes,
+      holder: holder.peerId.toMultihash().bytes,
+      time: Date.now(),
+    }
+    // Signed by the stranger's key but claiming the owner: the signature must not verify.
+    const strangerKey = await generateKeyPair('Ed25519')
+    const signature = await strangerKey.sign(deleteSigningBytes(unsigned))
+    const conn = owner.libp2p.getConnections(holder.peerId)[0]!
+    const stream = await conn.newStream(STORE_PROTOCOL)
+    const signal = AbortSignal.timeout(10_000)
+    await writeMessage(stream, encodeMessage({ type: 'delete', ...unsigned, signature }), signal)
+    await stream.close()
+    const response = decodeExpected(await readMessage(stream, 64 * 1024, signal), [
+      'error',
+      'delete-ok',
+    ])
+    expect(response).toMatchObject({ type: 'error', code: 'BAD_SIGNATURE' })
+    expect(holder.blocks.has(cid)).toBe(true)
+  })
+
+  it('answers garbage with a typed error instead of crashing', async () => {
+    const conn = owner.libp2p.getConnections(holder.peerId)[0]!
+    const stream = await conn.newStream(STORE_PROTOCOL)
+    const signal = AbortSignal.timeout(10_000)
+    await writeMessage(stream, new Uint8Array([0xa1, 0x61, 0x76, 0x02]), signal)
+    await stream.close()
+    const response = decodeExpected(await readMessage(stream, 64 * 1024, signal), ['error'])
+    expect(response.code).toBe('BAD_REQUEST')
+    // The holder still serves afterwards.
+    const bytes = randomBytes(10)
+    await owner.libp2p.services.store.storeShard(holder.peerId, await shard(bytes), bytes)
+  })
+})
+
+describe('direct connections only', () => {
+  it('refuses to send a shard over a limited (relayed) connection', async () => {
+    const privateKey = await generateKeyPair('Ed25519')
+    let opened = false
+    const limited = {
+      status: 'open',
+      limits: { bytes: 1n << 17n, seconds: 120 },
+      newStream: () => {
+        opened = true
+        throw new Error('must not open a stream')
+      },
+    } as unknown as Connection
+    const store = new CofferStore({
+      registrar: { handle: async () => {}, unhandle: async () => {} },
+      connectionManager: { getConnections: () => [limited] },
+      peerId: peerIdFromPrivateKey(privateKey),
+      privateKey,
+      logger: defaultLogger(),
+      blockstore: new MemoryBlocks(),
+      holdings: new IdbHoldingLedger(owner.db, 'unused'),
+      pledge: { pledgedBytes: () => 0 },
+    })
+    const bytes = new Uint8Array([1])
+    await expect(store.storeShard(holder.peerId, await shard(bytes), bytes)).rejects.toThrow(
+      NoDirectConnectionError,
+    )
+    expect(opened).toBe(false)
+  })
+})
