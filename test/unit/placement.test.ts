@@ -177,6 +177,25 @@ describe('placeStripe', () => {
     expect(second.safe).toBe(true)
   })
 
+  it('keeps fixed (already stored) shards and moves only the failed one', () => {
+    const ks = keys(rng(12), 8)
+    const first = placeStripe({ k: 4, shardKeys: ks, candidates: peers(10) })
+    const failed = 5
+    const refused = first.assignments[failed]!
+    const fixed = first.assignments.map((a, i) => (i === failed ? undefined : a))
+    const retry = placeStripe({
+      k: 4,
+      shardKeys: ks,
+      candidates: peers(10),
+      fixed,
+      avoid: (p, i) => p === refused && i === failed,
+    })
+    for (let i = 0; i < 8; i++)
+      if (i !== failed) expect(retry.assignments[i]).toBe(first.assignments[i])
+    expect(retry.assignments[failed]).not.toBe(refused)
+    expect(new Set(retry.assignments).size).toBe(8)
+  })
+
   it('rejects impossible code shapes with a typed error', () => {
     expect(() => placeStripe({ k: 4, shardKeys: keys(rng(1), 4), candidates: peers(4) })).toThrow(
       InvalidCodeShapeError,

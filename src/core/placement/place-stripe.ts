@@ -15,6 +15,11 @@ export interface PlaceStripeOptions {
   shardSize?: number
   /** Pairs to avoid, e.g. a peer that just refused shard i. */
   avoid?: (peerId: string, shardIndex: number) => boolean
+  /**
+   * Shards already stored (fixed[i] holds shard i): kept as they are and counted against their
+   * holder's share, so a retry only moves the shards that failed.
+   */
+  fixed?: ReadonlyArray<string | undefined>
 }
 
 interface Pair {
@@ -32,7 +37,7 @@ interface Pair {
  * joins takes over only the shards it scores highest on.
  */
 export function placeStripe(options: PlaceStripeOptions): StripePlacement {
-  const { k, shardKeys, shardSize = 0, avoid } = options
+  const { k, shardKeys, shardSize = 0, avoid, fixed } = options
   const n = shardKeys.length
   assertShape(k, n)
   if (!Number.isFinite(shardSize) || shardSize < 0) {
@@ -55,11 +60,17 @@ export function placeStripe(options: PlaceStripeOptions): StripePlacement {
   }
 
   const assignments: Array<string | undefined> = new Array<string | undefined>(n).fill(undefined)
-  const p = usable.length
-  if (p === 0) {
-    return { assignments, peers: 0, maxPerPeer: 0, safe: false, missingPeers: requiredPeers(k, n) }
+  if (fixed !== undefined) {
+    if (fixed.length !== n)
+      throw new InvalidCodeShapeError(`fixed has ${fixed.length} entries, expected ${n}`)
+    fixed.forEach((peer, i) => (assignments[i] = peer))
   }
-  const cap = Math.ceil(n / p)
+  const p = usable.length
+  if (p === 0) return summarize(assignments, k)
+  // Peers holding fixed shards but no longer usable still count, so the cap stays fair.
+  const holders = new Set(usable.map((c) => c.peerId))
+  for (const a of assignments) if (a !== undefined) holders.add(a)
+  const cap = Math.ceil(n / holders.size)
 
   const pairs: Pair[] = []
   for (let peer = 0; peer < p; peer++) {
@@ -80,10 +91,20 @@ export function placeStripe(options: PlaceStripeOptions): StripePlacement {
       a.shard - b.shard,
   )
 
+  const index = new Map(usable.map((c, i) => [c.peerId, i]))
   const load = new Array<number>(p).fill(0)
   // Space is counted as it is handed out, so a nearly full peer is not given more than it has.
   const room = usable.map((c) => c.free)
   let placed = 0
+  for (const a of assignments) {
+    if (a === undefined) continue
+    placed++
+    const i = index.get(a)
+    if (i !== undefined) {
+      load[i]!++
+      room[i]! -= shardSize
+    }
+  }
   for (const pair of pairs) {
     if (placed === n) break
     if (assignments[pair.shard] !== undefined) continue

@@ -34,3 +34,10 @@ export class UnverifiablePeerError extends Error {
   override name = 'UnverifiablePeerError'
   readonly code = UnverifiablePeerError.code
 }
+
+/** None of the known holders of a block could deliver it (offline, missing, or bad bytes). */
+export class NoHolderError extends Error {
+  static readonly code = 'ERR_NO_HOLDER'
+  override name = 'NoHolderError'
+  readonly code = NoHolderError.code
+}

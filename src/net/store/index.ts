@@ -13,3 +13,12 @@ export {
 export * from './constants.ts'
 export * from './errors.ts'
 export type { ConnectionSource } from './stream-io.ts'
+export { shardNetwork, type CallOptions, type ShardNetwork } from './shard-network.ts'
+export {
+  storeStripe,
+  type StoreStripeOptions,
+  type StoredStripe,
+  type StripeFailure,
+} from './store-stripe.ts'
+export { networkBlockSource, type NetworkBlockSourceOptions } from './block-source.ts'
+export { receiptRecord } from './receipt-record.ts'
