@@ -12,9 +12,10 @@ import {
   MIN_SEGMENT_SIZE,
 } from './constants.ts'
 import { MAX_SHARDS } from './erasure/index.ts'
-import { InvalidParametersError } from './errors.ts'
+import { InvalidParametersError, ManifestTooLargeError } from './errors.ts'
 import {
   encodeManifest,
+  maxPlaintextSize,
   sealManifestEnvelope,
   validateEnvelope,
   type Envelope,
@@ -129,7 +130,14 @@ export async function* encodeFile(
   }
 
   try {
+    const maxSize = maxPlaintextSize(segmentSize, n)
     for await (const segment of segmentStream(stream, segmentSize, signal ? { signal } : {})) {
+      if (bytesIn + segment.bytes.length > maxSize) {
+        // Stop now rather than after the whole file has been encoded and uploaded.
+        throw new ManifestTooLargeError(
+          `files above ${maxSize} bytes need a larger segment size than ${segmentSize}`,
+        )
+      }
       // Hash before handing the bytes over: a worker transfer detaches them.
       hash.update(segment.bytes)
       bytesIn += segment.bytes.length

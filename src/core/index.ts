@@ -22,6 +22,7 @@ export {
   openManifest,
   validateLayout,
   plaintextSize,
+  maxPlaintextSize,
   encodeEnvelope,
   parseEnvelope,
   type Manifest,

@@ -179,6 +179,23 @@ function toCbor(manifest: Manifest): unknown {
   }
 }
 
+/** Upper bound of the manifest bytes one stripe adds, for an n-shard code (see FORMAT.md §5). */
+export function stripeManifestBytes(n: number): number {
+  return 45 + 41 * n
+}
+
+/** Manifest bytes besides the stripes: root and layout fields, and the largest envelope. */
+const MANIFEST_OVERHEAD = 200 + MAX_ENVELOPE_BYTES + TAG_BYTES
+
+/**
+ * The largest file one manifest can describe with these parameters; the upload UI can check
+ * a file's size against it before starting.
+ */
+export function maxPlaintextSize(segmentSize: number, n: number): number {
+  const stripes = Math.floor((MAX_MANIFEST_BYTES - MANIFEST_OVERHEAD) / stripeManifestBytes(n))
+  return stripes * segmentSize
+}
+
 /** Serialises a manifest as a dag-cbor block. Throws ManifestTooLargeError past the block limit. */
 export async function encodeManifest(manifest: Manifest): Promise<Block> {
   if (manifest.version !== MANIFEST_VERSION) {
@@ -249,6 +266,8 @@ export function parseManifest(data: Uint8Array): Manifest {
 /** Parses a manifest fetched under `cid`, refusing bytes that do not hash to it. */
 export async function parseManifestBlock(cid: CID, data: Uint8Array): Promise<Manifest> {
   if (cid.code !== dagCbor.code) fail('manifest CID is not dag-cbor')
+  // Refuse oversized answers before spending time hashing them.
+  if (data.length > MAX_MANIFEST_BYTES) fail(`manifest: more than ${MAX_MANIFEST_BYTES} bytes`)
   if (!(await blockMatches(cid, data))) {
     throw new BlockMismatchError(`manifest bytes do not hash to ${cid.toString()}`)
   }

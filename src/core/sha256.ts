@@ -1,7 +1,7 @@
 // WebCrypto has no incremental digest, yet the plaintext hash must cover a stream that never
 // sits in memory whole; this is a plain FIPS 180-4 SHA-256 with an update/digest interface.
 
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -13,60 +13,81 @@ const K = new Uint32Array([
 ])
 
 export class Sha256 {
-  readonly #state = new Uint32Array([
+  private readonly state = new Int32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ])
-  readonly #w = new Uint32Array(64)
-  readonly #block = new Uint8Array(64)
-  #blockLength = 0
-  #total = 0
-  #done = false
+  private readonly w = new Int32Array(64)
+  private readonly block = new Uint8Array(64)
+  private blockLength = 0
+  private total = 0
+  private done = false
 
   update(data: Uint8Array): this {
-    if (this.#done) throw new Error('Sha256: update after digest')
-    this.#total += data.length
+    if (this.done) throw new Error('Sha256: update after digest')
+    this.total += data.length
     let offset = 0
-    if (this.#blockLength > 0) {
-      const take = Math.min(64 - this.#blockLength, data.length)
-      this.#block.set(data.subarray(0, take), this.#blockLength)
-      this.#blockLength += take
+    if (this.blockLength > 0) {
+      const take = Math.min(64 - this.blockLength, data.length)
+      this.block.set(data.subarray(0, take), this.blockLength)
+      this.blockLength += take
       offset = take
-      if (this.#blockLength < 64) return this
-      this.#compress(this.#block, 0)
-      this.#blockLength = 0
+      if (this.blockLength < 64) return this
+      this.compress(this.block, 0)
+      this.blockLength = 0
     }
-    while (offset + 64 <= data.length) {
-      this.#compress(data, offset)
-      offset += 64
+    const whole = offset + Math.floor((data.length - offset) / 64) * 64
+    if (whole > offset) {
+      this.compress(data, offset, whole)
+      offset = whole
     }
     if (offset < data.length) {
-      this.#block.set(data.subarray(offset))
-      this.#blockLength = data.length - offset
+      this.block.set(data.subarray(offset))
+      this.blockLength = data.length - offset
     }
     return this
   }
 
   digest(): Uint8Array {
-    if (this.#done) throw new Error('Sha256: digest called twice')
-    const bitLength = this.#total * 8
-    const padLength = this.#blockLength < 56 ? 56 - this.#blockLength : 120 - this.#blockLength
+    if (this.done) throw new Error('Sha256: digest called twice')
+    const bitLength = this.total * 8
+    const padLength = this.blockLength < 56 ? 56 - this.blockLength : 120 - this.blockLength
     const pad = new Uint8Array(padLength + 8)
     pad[0] = 0x80
     const view = new DataView(pad.buffer)
     view.setUint32(padLength, Math.floor(bitLength / 0x100000000))
     view.setUint32(padLength + 4, bitLength >>> 0)
     this.update(pad)
-    this.#done = true
+    this.done = true
     const out = new Uint8Array(32)
     const outView = new DataView(out.buffer)
-    for (let i = 0; i < 8; i++) outView.setUint32(4 * i, this.#state[i]!)
+    for (let i = 0; i < 8; i++) outView.setUint32(4 * i, this.state[i]!)
     return out
   }
 
-  #compress(data: Uint8Array, offset: number): void {
-    const w = this.#w
+  private compress(data: Uint8Array, offset: number, end = offset + 64): void {
+    compressBlocks(this.state, this.w, data, offset, end)
+  }
+}
+
+/** Compresses the 64-byte blocks of data[offset, end); state lives in locals across blocks. */
+function compressBlocks(
+  s: Int32Array,
+  w: Int32Array,
+  data: Uint8Array,
+  offset: number,
+  end: number,
+): void {
+  let h0 = s[0]!
+  let h1 = s[1]!
+  let h2 = s[2]!
+  let h3 = s[3]!
+  let h4 = s[4]!
+  let h5 = s[5]!
+  let h6 = s[6]!
+  let h7 = s[7]!
+  for (let base = offset; base < end; base += 64) {
     for (let i = 0; i < 16; i++) {
-      const j = offset + 4 * i
+      const j = base + 4 * i
       w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
     }
     for (let i = 16; i < 64; i++) {
@@ -76,15 +97,14 @@ export class Sha256 {
       const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
       w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
     }
-    const s = this.#state
-    let a = s[0]!
-    let b = s[1]!
-    let c = s[2]!
-    let d = s[3]!
-    let e = s[4]!
-    let f = s[5]!
-    let g = s[6]!
-    let h = s[7]!
+    let a = h0
+    let b = h1
+    let c = h2
+    let d = h3
+    let e = h4
+    let f = h5
+    let g = h6
+    let h = h7
     for (let i = 0; i < 64; i++) {
       const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
       const ch = (e & f) ^ (~e & g)
@@ -101,13 +121,21 @@ export class Sha256 {
       b = a
       a = (t1 + t2) | 0
     }
-    s[0] = (s[0]! + a) | 0
-    s[1] = (s[1]! + b) | 0
-    s[2] = (s[2]! + c) | 0
-    s[3] = (s[3]! + d) | 0
-    s[4] = (s[4]! + e) | 0
-    s[5] = (s[5]! + f) | 0
-    s[6] = (s[6]! + g) | 0
-    s[7] = (s[7]! + h) | 0
+    h0 = (h0 + a) | 0
+    h1 = (h1 + b) | 0
+    h2 = (h2 + c) | 0
+    h3 = (h3 + d) | 0
+    h4 = (h4 + e) | 0
+    h5 = (h5 + f) | 0
+    h6 = (h6 + g) | 0
+    h7 = (h7 + h) | 0
   }
+  s[0] = h0
+  s[1] = h1
+  s[2] = h2
+  s[3] = h3
+  s[4] = h4
+  s[5] = h5
+  s[6] = h6
+  s[7] = h7
 }

@@ -3,6 +3,8 @@ import type { CID } from 'multiformats/cid'
 import {
   decodeFile,
   encodeFile,
+  ManifestTooLargeError,
+  maxPlaintextSize,
   NotEnoughShardsError,
   openFile,
   openManifest,
@@ -44,25 +46,52 @@ describe('encode → decode round trips', () => {
     }
   })
 
-  it('reconstructs with every subset of n−k missing shards', async () => {
-    const data = pseudoRandom(2 * SEG + 333, 9)
-    const k = 3
-    const n = 6
-    const { final, source } = await encodeAll(data, { segmentSize: SEG, k, n })
-    const opened = await openManifest(final.block.bytes, final.capability.key)
-    for (let mask = 0; mask < 1 << n; mask++) {
-      const missing = [...Array(n).keys()].filter((i) => mask & (1 << i))
-      if (missing.length !== n - k) continue
-      const gone = new Set(
-        opened.manifest.layout.stripes.flatMap((s) => missing.map((i) => s.shards[i]!.toString())),
-      )
-      const partial: BlockSource = {
-        get: (cid, o) =>
-          gone.has(cid.toString()) ? Promise.reject(new Error('gone')) : source.get(cid, o),
+  for (const [k, n] of [
+    [2, 3],
+    [2, 4],
+    [3, 6],
+    [4, 7],
+  ] as const) {
+    it(`reconstructs with every subset of n−k missing shards (k=${k}, n=${n})`, async () => {
+      const data = pseudoRandom(2 * SEG + 333, 9)
+      const { final, source } = await encodeAll(data, { segmentSize: SEG, k, n })
+      const opened = await openManifest(final.block.bytes, final.capability.key)
+      let subsets = 0
+      for (let mask = 0; mask < 1 << n; mask++) {
+        const missing = [...Array(n).keys()].filter((i) => mask & (1 << i))
+        if (missing.length !== n - k) continue
+        subsets++
+        const gone = new Set(
+          opened.manifest.layout.stripes.flatMap((s) =>
+            missing.map((i) => s.shards[i]!.toString()),
+          ),
+        )
+        const partial: BlockSource = {
+          get: (cid, o) =>
+            gone.has(cid.toString()) ? Promise.reject(new Error('gone')) : source.get(cid, o),
+        }
+        const out = await collect(decodeFile(opened, partial))
+        expect(sha256hex(out)).toBe(sha256hex(data))
       }
-      const out = await collect(decodeFile(opened, partial))
-      expect(sha256hex(out)).toBe(sha256hex(data))
+      expect(subsets).toBeGreaterThan(0)
+    })
+  }
+
+  it('refuses a file too large for one manifest before reading all of it', async () => {
+    expect(maxPlaintextSize(1, 64)).toBeLessThan(1000)
+    const limit = maxPlaintextSize(1, 64)
+    let pulled = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled += 100
+        c.enqueue(new Uint8Array(100))
+      },
+    })
+    const run = async () => {
+      for await (const _ of encodeFile(endless, { name: 'x' }, { segmentSize: 1, k: 1, n: 64 }));
     }
+    await expect(run()).rejects.toBeInstanceOf(ManifestTooLargeError)
+    expect(pulled).toBeLessThan(limit + 1000)
   })
 
   it('fails with NotEnoughShardsError when fewer than k shards remain', async () => {
