@@ -14,6 +14,7 @@ interface KernelExports {
     outStride: number,
     rows: number,
     len: number,
+    scratch: number,
   ): void
 }
 
@@ -25,7 +26,8 @@ const MAX_ROWS = 64
 // AssemblyScript's stub runtime keeps its own (empty) data below this offset.
 const TABLES = 65536
 const COEFS = TABLES + NIBBLE_TABLES.length
-const INPUTS = COEFS + MAX_ROWS * MAX_ROWS
+const SCRATCH = COEFS + MAX_ROWS * MAX_ROWS
+const INPUTS = SCRATCH + MAX_ROWS * MAX_ROWS * 32
 const PAGE = 65536
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
@@ -38,7 +40,7 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 export const kernelWasmBytes: Uint8Array<ArrayBuffer> = decodeBase64(KERNEL_WASM_BASE64)
 
 /**
- * Instantiates the SIMD kernel synchronously (the module is under 1 KiB, well within what
+ * Instantiates the SIMD kernel synchronously (the module is about 1 KiB, well within what
  * browsers allow on the main thread). Returns undefined where WebAssembly SIMD is unavailable.
  */
 export function createWasmKernel(): MulKernel | undefined {
@@ -68,7 +70,7 @@ export function createWasmKernel(): MulKernel | undefined {
         heap.set(inputs[c]!.subarray(pos, pos + size), INPUTS + c * stride)
       }
       const steps = Math.ceil(size / STEP) * STEP
-      wasm.mulRows(TABLES, COEFS, INPUTS, stride, k, outBase, stride, rows, steps)
+      wasm.mulRows(TABLES, COEFS, INPUTS, stride, k, outBase, stride, rows, steps, SCRATCH)
       for (let r = 0; r < rows; r++) {
         const from = outBase + r * stride
         outputs[r]!.set(heap.subarray(from, from + size), pos)

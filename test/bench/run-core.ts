@@ -1,0 +1,139 @@
+// `npm run bench:core`: serves test/bench/core.html with Vite, runs it in headless Chromium
+// (the product's runtime), prints one table and saves the figures to test/bench/results/core.json.
+import { mkdir, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { createServer } from 'vite'
+import { CHROMIUM_ARGS } from '../../playwright.config.ts'
+import type { BenchSettings, Figure, PageResults } from './core-page.ts'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const resultsFile = new URL('results/core.json', import.meta.url)
+
+const settings: BenchSettings = {
+  segmentSize: 1024 * 1024,
+  sampleMs: 300,
+  samples: 5,
+  pipelineBytes: 16 * 1024 * 1024,
+}
+
+const server = await createServer({
+  root,
+  configFile: false,
+  logLevel: 'warn',
+  server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+  optimizeDeps: { entries: ['test/bench/core.html'] },
+})
+let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+try {
+  await server.listen()
+  const address = server.httpServer?.address()
+  if (!address || typeof address === 'string') throw new Error('vite did not start')
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  })
+  const page = await browser.newPage()
+  page.on('console', (m) => {
+    if (m.text().startsWith('[bench]')) console.log(m.text())
+  })
+  page.on('pageerror', (e) => console.error('page error:', e))
+  await page.goto(`http://127.0.0.1:${address.port}/test/bench/core.html`)
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 })
+  const started = Date.now()
+  const results: PageResults = await page.evaluate((s) => window.runCoreBench(s), settings)
+  const seconds = (Date.now() - started) / 1000
+
+  const fig = (id: string): Figure => {
+    const f = results.figures.find((x) => x.id === id)
+    if (!f) throw new Error(`missing figure ${id}`)
+    return f
+  }
+  const ratio = (a: string, b: string) => fig(a).mbPerSec / fig(b).mbPerSec
+  const ratios = {
+    encode4p4InPlace: ratio('ours-encode-reused-4+4', 'ref-encode-4+4'),
+    encode4p4Fresh: ratio('ours-encode-4+4', 'ref-encode-fresh-4+4'),
+    encode4p4OursApiOverRefInPlace: ratio('ours-encode-4+4', 'ref-encode-4+4'),
+    decode4p4InPlace: ratio('ours-decode-reused-4+4', 'ref-decode-4+4'),
+    decode4p4Fresh: ratio('ours-decode-4+4', 'ref-decode-fresh-4+4'),
+    encode10p20InPlace: ratio('ours-encode-reused-10+20', 'ref-encode-10+20'),
+    encode10p20Fresh: ratio('ours-encode-10+20', 'ref-encode-fresh-10+20'),
+    decode10p20InPlace: ratio('ours-decode-reused-10+20', 'ref-decode-10+20'),
+    decode10p20Fresh: ratio('ours-decode-10+20', 'ref-decode-fresh-10+20'),
+    pipelineOverAesGcm: ratio('pipeline', 'aes-gcm'),
+    composedOverAesGcm: ratio('composed', 'aes-gcm'),
+  }
+
+  const rows = results.figures.map((f) => [f.label, f.mbPerSec.toFixed(0)])
+  const ratioRows: [string, number, number | undefined][] = [
+    ['ours / ref, encode 4+4, both in reused memory (goal ≥ 4)', ratios.encode4p4InPlace, 4],
+    ['ours / ref, encode 4+4, both into fresh memory', ratios.encode4p4Fresh, undefined],
+    [
+      'ours (fresh outputs) / ref in place, encode 4+4',
+      ratios.encode4p4OursApiOverRefInPlace,
+      undefined,
+    ],
+    ['ours / ref, decode 4+4, reused memory', ratios.decode4p4InPlace, undefined],
+    ['ours / ref, decode 4+4, fresh memory', ratios.decode4p4Fresh, undefined],
+    ['ours / ref, encode 10+20, reused memory', ratios.encode10p20InPlace, undefined],
+    ['ours / ref, encode 10+20, fresh memory', ratios.encode10p20Fresh, undefined],
+    ['ours / ref, decode 10+20, reused memory', ratios.decode10p20InPlace, undefined],
+    ['ours / ref, decode 10+20, fresh memory', ratios.decode10p20Fresh, undefined],
+    ['pipeline / AES-GCM (goal ≥ 0.5)', ratios.pipelineOverAesGcm, 0.5],
+    ['composed / AES-GCM', ratios.composedOverAesGcm, undefined],
+  ]
+  const width = Math.max(...rows.map((r) => r[0]!.length), ...ratioRows.map((r) => r[0].length))
+  const version = browser.version()
+  console.log(
+    `\nCoffer core benchmark — Chromium ${version}, ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}`,
+  )
+  console.log(`${'measurement'.padEnd(width)}  MB/s`)
+  console.log(`${'-'.repeat(width)}  ------`)
+  for (const [label, v] of rows) console.log(`${label!.padEnd(width)}  ${v!.padStart(6)}`)
+  console.log(`${'-'.repeat(width)}  ------`)
+  for (const [label, v, goal] of ratioRows) {
+    const verdict = goal === undefined ? '' : v >= goal ? '  (met)' : '  (NOT met)'
+    console.log(`${label.padEnd(width)}  ${v.toFixed(2).padStart(6)}${verdict}`)
+  }
+  console.log(
+    `\nSIMD kernel in use: ${results.wasmKernel}; pipeline: ${results.pipeline.source}, ` +
+      `${results.pipeline.bytes / 2 ** 20} MiB in ${results.pipeline.segmentSize / 2 ** 20} MiB segments; ` +
+      `medians of ${settings.samples} samples; ${seconds.toFixed(0)} s in the browser.`,
+  )
+
+  const json = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      loadAverageAtEnd: os.loadavg(),
+    },
+    chromium: { version, userAgent: results.userAgent, args: CHROMIUM_ARGS },
+    settings,
+    unit: 'MB/s (10^6 bytes of data per second; erasure figures count the k data shards)',
+    wasmKernel: results.wasmKernel,
+    pipeline: results.pipeline,
+    figures: Object.fromEntries(
+      results.figures.map((f) => [
+        f.id,
+        { label: f.label, mbPerSec: round(f.mbPerSec), samples: f.samples.map(round) },
+      ]),
+    ),
+    ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 2)])),
+  }
+  await mkdir(new URL('.', resultsFile), { recursive: true })
+  await writeFile(resultsFile, JSON.stringify(json, null, 2) + '\n')
+  console.log(`saved ${fileURLToPath(resultsFile)}`)
+} finally {
+  await browser?.close()
+  await server.close()
+}
+
+function round(v: number, digits = 1): number {
+  return Number(v.toFixed(digits))
+}
