@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
@@ -155,6 +156,18 @@ describe('store/fetch wire codecs', () => {
     expect(() => decodeExpected(encodeMessage({ type: 'not-found' }), ['block'])).toThrow(
       UnexpectedMessageError,
     )
+  })
+
+  it('matches the example printed in docs/FORMAT.md', async () => {
+    const md = readFileSync(new URL('../../docs/FORMAT.md', import.meta.url), 'utf8')
+    const section = md.slice(md.indexOf('## Store and fetch protocols'))
+    const printed = /### Example[\s\S]*?```\n([\s\S]*?)```/.exec(section)?.[1]?.replace(/\s+/g, '')
+    const cid = await rawCid(new TextEncoder().encode('hello'))
+    expect(section).toContain(cid.toString())
+    const hex = Array.from(encodeFrame(encodeMessage({ type: 'fetch', cid })), (b) =>
+      b.toString(16).padStart(2, '0'),
+    ).join('')
+    expect(printed).toBe(hex)
   })
 
   it('separates receipt and delete signing domains', async () => {
