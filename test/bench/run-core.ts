@@ -18,6 +18,7 @@ const settings: BenchSettings = {
   pipelineBytes: 16 * 1024 * 1024,
 }
 
+const loadAtStart = os.loadavg()
 const server = await createServer({
   root,
   configFile: false,
@@ -100,7 +101,8 @@ try {
   console.log(
     `\nSIMD kernel in use: ${results.wasmKernel}; pipeline: ${results.pipeline.source}, ` +
       `${results.pipeline.bytes / 2 ** 20} MiB in ${results.pipeline.segmentSize / 2 ** 20} MiB segments; ` +
-      `medians of ${settings.samples} samples; ${seconds.toFixed(0)} s in the browser.`,
+      `medians of ${settings.samples} samples; ${seconds.toFixed(0)} s in the browser; ` +
+      `load average ${loadAtStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
   )
 
   const json = {
@@ -111,6 +113,7 @@ try {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       platform: `${os.platform()} ${os.release()} ${os.arch()}`,
       node: process.version,
+      loadAverageAtStart: loadAtStart,
       loadAverageAtEnd: os.loadavg(),
     },
     chromium: { version, userAgent: results.userAgent, args: CHROMIUM_ARGS },

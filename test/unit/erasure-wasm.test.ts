@@ -10,6 +10,11 @@ describe('generated WebAssembly kernel', () => {
     expect(Buffer.from(kernelWasmBytes).toString('hex')).toBe(Buffer.from(fresh).toString('hex'))
   })
 
+  it('stays small enough to compile synchronously on a browser main thread', () => {
+    // Chromium has refused synchronous `new WebAssembly.Module` above 4 KiB on the main thread.
+    expect(kernelWasmBytes.length).toBeLessThanOrEqual(4096)
+  })
+
   it('runs in Node (which the tests rely on to cover the SIMD path)', () => {
     expect(hasWasmKernel()).toBe(true)
   })
