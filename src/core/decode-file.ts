@@ -5,8 +5,7 @@ import { DEFAULT_STRIPE_CONCURRENCY } from './constants.ts'
 import { NotEnoughShardsError, PlaintextHashMismatchError } from './errors.ts'
 import { openManifest, type OpenedManifest } from './manifest.ts'
 import { abortError } from './segmenter.ts'
-import { Sha256 } from './sha256.ts'
-import { localStripeCodec, type StripeCodec } from './stripe.ts'
+import { localHasher, localStripeCodec, type StripeCodec } from './stripe.ts'
 
 /** Where shards (and the manifest) come from: a blockstore, the network, a test double. */
 export interface BlockSource {
@@ -154,7 +153,7 @@ export function decodeFile(
   const onOuterAbort = (): void => controller.abort(options.signal?.reason)
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
   const signal = controller.signal
-  const hash = new Sha256()
+  const hash = codec.createHasher?.() ?? localHasher()
   const queue: Promise<Uint8Array>[] = []
   let scheduled = 0
   let emitted = 0
@@ -206,7 +205,7 @@ export function decodeFile(
           if (plaintext.length > 0) stream.enqueue(plaintext)
           options.onProgress?.({ stripe, bytesOut })
           if (emitted === layout.segments) {
-            if (!equals(hash.digest(), opened.envelope.sha256)) {
+            if (!equals(await hash.digest({ signal }), opened.envelope.sha256)) {
               throw new PlaintextHashMismatchError('the file does not match its recorded SHA-256')
             }
             cleanup()

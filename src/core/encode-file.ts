@@ -23,8 +23,7 @@ import {
   type StripeLayout,
 } from './manifest.ts'
 import { abortError, segmentStream } from './segmenter.ts'
-import { Sha256 } from './sha256.ts'
-import { localStripeCodec, type EncodedStripe, type StripeCodec } from './stripe.ts'
+import { localHasher, localStripeCodec, type EncodedStripe, type StripeCodec } from './stripe.ts'
 
 export interface FileMeta {
   name: string
@@ -111,7 +110,7 @@ export async function* encodeFile(
   validateEnvelope({ name: meta.name, type, size: 0, sha256: new Uint8Array(32), created: 0 })
   const codec = options.codec ?? localStripeCodec
   const { signal } = options
-  const hash = new Sha256()
+  const hash = codec.createHasher?.() ?? localHasher()
   const stripes: StripeLayout[] = []
   const inflight: { promise: Promise<EncodedStripe>; bytesIn: number }[] = []
   let bytesIn = 0
@@ -155,11 +154,12 @@ export async function* encodeFile(
   }
   if (signal?.aborted) throw abortError(signal)
 
+  const sha256 = await hash.digest(signal ? { signal } : {})
   const envelope: Envelope = {
     name: meta.name,
     type,
     size: bytesIn,
-    sha256: hash.digest(),
+    sha256,
     created: (options.now ?? Date.now)(),
   }
   const manifest: Manifest = {

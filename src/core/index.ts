@@ -7,6 +7,8 @@ export {
   encodeStripe,
   decodeStripe,
   localStripeCodec,
+  localHasher,
+  type PlaintextHasher,
   shardSizeFor,
   type StripeCodec,
   type StripeParams,

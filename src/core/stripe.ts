@@ -3,6 +3,7 @@ import { blockMatches, rawBlock, type Block } from './block.ts'
 import { TAG_BYTES } from './constants.ts'
 import { createErasureCodec, type ErasureCodec } from './erasure/index.ts'
 import { InvalidParametersError } from './errors.ts'
+import { Sha256 } from './sha256.ts'
 import { decryptSegment, encryptSegment, importFileKey } from './segment-crypto.ts'
 
 export interface StripeParams {
@@ -40,6 +41,13 @@ export interface StripeOptions {
   signal?: AbortSignal
 }
 
+/** Incremental hash of the whole plaintext, fed in order; may run on another thread. */
+export interface PlaintextHasher {
+  /** The bytes are copied or consumed before this returns: the caller may transfer them next. */
+  update(bytes: Uint8Array): void
+  digest(options?: StripeOptions): Promise<Uint8Array>
+}
+
 /**
  * The heavy per-stripe work. Implemented in-thread by `localStripeCodec` and, with the same
  * results, by the Web Worker pool in src/workers/.
@@ -48,6 +56,16 @@ export interface StripeCodec {
   encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodedStripe>
   decodeStripe(input: DecodeStripeInput, options?: StripeOptions): Promise<Uint8Array>
   verifyShard(cid: CID, bytes: Uint8Array, options?: StripeOptions): Promise<boolean>
+  /** A hasher for one file; without it the caller hashes on its own thread. */
+  createHasher?(): PlaintextHasher
+}
+
+export function localHasher(): PlaintextHasher {
+  const sha = new Sha256()
+  return {
+    update: (bytes) => void sha.update(bytes),
+    digest: () => Promise.resolve(sha.digest()),
+  }
 }
 
 export function shardSizeFor(ciphertextLength: number, k: number): number {
@@ -128,4 +146,5 @@ export const localStripeCodec: StripeCodec = {
   encodeStripe: (input) => encodeStripe(input),
   decodeStripe: (input) => decodeStripe(input),
   verifyShard: (cid, bytes) => blockMatches(cid, bytes),
+  createHasher: localHasher,
 }

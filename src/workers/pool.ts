@@ -8,6 +8,7 @@ import {
   type DecodeStripeInput,
   type EncodedStripe,
   type EncodeStripeInput,
+  type PlaintextHasher,
   type StripeCodec,
   type StripeOptions,
 } from '../core/index.ts'
@@ -168,6 +169,42 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
 
   for (let i = 0; i < size; i++) slots.push(spawn())
 
+  // Hashing the whole plaintext is sequential, so it gets a worker of its own rather than a
+  // place in the stripe queue, where it would wait behind the stripes it must run beside.
+  let hashWorker: WorkerLike | undefined
+  let nextHasher = 1
+  const digests = new Map<
+    number,
+    { resolve: (d: Uint8Array) => void; reject: (e: Error) => void }
+  >()
+
+  function failDigests(error: Error): void {
+    for (const d of digests.values()) d.reject(error)
+    digests.clear()
+  }
+
+  function hasherWorker(): WorkerLike {
+    if (hashWorker) return hashWorker
+    const worker = createWorker()
+    worker.onmessage = (event: MessageEvent) => {
+      const response = event.data as WorkerResponse
+      const pending = digests.get(response.id)
+      digests.delete(response.id)
+      if (!pending) return
+      if (response.ok && response.op === 'hash-digest') pending.resolve(response.result)
+      else pending.reject(new WorkerPoolError('hash worker answered out of protocol'))
+    }
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault?.()
+      worker.terminate()
+      // State of every open hasher was in that worker: their files must be re-encoded.
+      hashWorker = undefined
+      failDigests(new WorkerPoolError(`hash worker failed: ${event.message ?? 'unknown'}`))
+    }
+    hashWorker = worker
+    return worker
+  }
+
   return {
     size,
     async encodeStripe(input: EncodeStripeInput, options: StripeOptions = {}) {
@@ -187,6 +224,33 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
       if (response.op !== 'decode') throw new WorkerPoolError('mismatched worker response')
       return response.result
     },
+    createHasher(): PlaintextHasher {
+      if (closed) throw new WorkerPoolError('the worker pool is closed')
+      const hasher = nextHasher++
+      const worker = hasherWorker()
+      let broken = false
+      return {
+        update(bytes) {
+          if (closed || broken || hashWorker !== worker) {
+            broken = true
+            return
+          }
+          // Copied (not moved): the caller hands the same bytes to a stripe worker next.
+          worker.postMessage({ id: 0, op: 'hash-update', hasher, bytes }, [])
+        },
+        digest(options: StripeOptions = {}) {
+          if (closed || broken || hashWorker !== worker) {
+            return Promise.reject(new WorkerPoolError('the hash worker is gone'))
+          }
+          options.signal?.throwIfAborted()
+          const id = nextId++
+          return new Promise<Uint8Array>((resolve, reject) => {
+            digests.set(id, { resolve, reject })
+            worker.postMessage({ id, op: 'hash-digest', hasher }, [])
+          })
+        },
+      }
+    },
     verifyShard(cid, bytes) {
       // WebCrypto's digest already runs off the page's thread; a worker would add a copy.
       return blockMatches(cid, bytes)
@@ -201,6 +265,8 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
           slot.job.reject(new WorkerPoolError('the worker pool was closed'))
         }
       }
+      hashWorker?.terminate()
+      failDigests(new WorkerPoolError('the worker pool was closed'))
       for (const job of queue.splice(0)) {
         detach(job)
         job.reject(new WorkerPoolError('the worker pool was closed'))

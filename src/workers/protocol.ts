@@ -6,6 +6,9 @@ import type { DecodeStripeInput, EncodeStripeInput } from '../core/index.ts'
 export type WorkerRequest =
   | { id: number; op: 'encode'; input: EncodeStripeInput }
   | { id: number; op: 'decode'; input: DecodeStripeInput }
+  /** Feeds one file's hasher; no answer, messages on one port arrive in order. */
+  | { id: number; op: 'hash-update'; hasher: number; bytes: Uint8Array }
+  | { id: number; op: 'hash-digest'; hasher: number }
 
 export interface WireEncodedStripe {
   index: number
@@ -17,6 +20,7 @@ export interface WireEncodedStripe {
 export type WorkerResponse =
   | { id: number; ok: true; op: 'encode'; result: WireEncodedStripe }
   | { id: number; ok: true; op: 'decode'; result: Uint8Array }
+  | { id: number; ok: true; op: 'hash-digest'; result: Uint8Array }
   | { id: number; ok: false; error: { name: string; message: string } }
 
 /** The buffers behind `views`, each once; only buffers a view covers entirely can be moved. */

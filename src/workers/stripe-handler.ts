@@ -1,5 +1,7 @@
-import { decodeStripe, encodeStripe } from '../core/index.ts'
+import { decodeStripe, encodeStripe, Sha256 } from '../core/index.ts'
 import { transferables, type WorkerRequest, type WorkerResponse } from './protocol.ts'
+
+const hashers = new Map<number, Sha256>()
 
 /**
  * The work a stripe worker does for one request, kept apart from `self` so that it can be
@@ -7,8 +9,22 @@ import { transferables, type WorkerRequest, type WorkerResponse } from './protoc
  */
 export async function handleRequest(
   request: WorkerRequest,
-): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] }> {
+): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] } | undefined> {
   try {
+    if (request.op === 'hash-update') {
+      let sha = hashers.get(request.hasher)
+      if (!sha) hashers.set(request.hasher, (sha = new Sha256()))
+      sha.update(request.bytes)
+      return undefined
+    }
+    if (request.op === 'hash-digest') {
+      const digest = (hashers.get(request.hasher) ?? new Sha256()).digest()
+      hashers.delete(request.hasher)
+      return {
+        response: { id: request.id, ok: true, op: 'hash-digest', result: digest },
+        transfer: [],
+      }
+    }
     if (request.op === 'encode') {
       const stripe = await encodeStripe(request.input)
       const shards = stripe.shards.map((s) => ({ cid: s.cid.bytes, bytes: s.bytes }))

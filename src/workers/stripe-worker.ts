@@ -6,7 +6,7 @@ import type { WorkerRequest } from './protocol.ts'
 const scope = self as unknown as DedicatedWorkerGlobalScope
 
 scope.onmessage = (event: MessageEvent<WorkerRequest>) => {
-  void handleRequest(event.data).then(({ response, transfer }) => {
-    scope.postMessage(response, transfer)
+  void handleRequest(event.data).then((answer) => {
+    if (answer) scope.postMessage(answer.response, answer.transfer)
   })
 }

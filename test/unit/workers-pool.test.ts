@@ -25,9 +25,10 @@ class FakeWorker implements WorkerLike {
         this.onerror?.({ message: 'boom', preventDefault() {} } as ErrorEvent)
         return
       }
-      void handleRequest(request).then(({ response, transfer: back }) => {
-        if (this.terminated) return
-        this.onmessage?.({ data: structuredClone(response, { transfer: back }) } as MessageEvent)
+      void handleRequest(request).then((answer) => {
+        if (this.terminated || !answer) return
+        const data = structuredClone(answer.response, { transfer: answer.transfer })
+        this.onmessage?.({ data } as MessageEvent)
       })
     }, 0)
   }
@@ -85,7 +86,8 @@ describe('worker pool (fake workers running the real handler)', () => {
     let crashes = 0
     const pool = createWorkerPool({
       size: 1,
-      createWorker: () => new FakeWorker((r) => r.input.index === 1 && crashes++ === 0),
+      createWorker: () =>
+        new FakeWorker((r) => r.op === 'encode' && r.input.index === 1 && crashes++ === 0),
     })
     try {
       const base = { key: FIXED.key, fileId: FIXED.fileId, k: 2, n: 3, final: false }
