@@ -11,6 +11,12 @@ export interface PeerRow {
   remoteAddr: string
 }
 
+/**
+ * How long the node may keep trying to reach its relay before the app calls it offline and
+ * tells the member why: a first connection takes a second or two, a dead relay never answers.
+ */
+export const CONNECT_GRACE_MS = 10_000
+
 /** Whether the browser thinks it has a network; injected so tests can flip it. */
 export interface Connectivity {
   readonly onLine: boolean
@@ -37,10 +43,14 @@ export class NodeState {
   #peers = $state.raw<PeerRow[]>([])
   #browserOnline = $state(true)
   #starting = $state(true)
+  #stalled = $state(false)
+  #stallTimer: ReturnType<typeof setTimeout> | undefined
+  #graceMs: number
   #detach: (() => void) | undefined
 
-  constructor(connectivity: Connectivity = { onLine: true }) {
+  constructor(connectivity: Connectivity = { onLine: true }, graceMs = CONNECT_GRACE_MS) {
     this.#browserOnline = connectivity.onLine
+    this.#graceMs = graceMs
   }
 
   get node(): CofferNode | undefined {
@@ -58,7 +68,7 @@ export class NodeState {
   /** What the header shows: a browser without network is offline whatever the node thinks. */
   get status(): NodeStatus {
     if (!this.#browserOnline) return 'offline'
-    if (this.#node) return this.#nodeStatus
+    if (this.#node) return this.#stalled ? 'offline' : this.#nodeStatus
     return this.#starting ? 'connecting' : 'offline'
   }
 
@@ -81,6 +91,7 @@ export class NodeState {
     this.#starting = false
     const refresh = (): void => {
       this.#nodeStatus = node.status
+      this.#watchStall(node.status)
       this.#peers = node
         .peers()
         .map(toPeerRow)
@@ -91,8 +102,22 @@ export class NodeState {
     refresh()
   }
 
+  /** Still 'connecting' after the grace period means the relay cannot be reached. */
+  #watchStall(status: NodeStatus): void {
+    if (status !== 'connecting') {
+      clearTimeout(this.#stallTimer)
+      this.#stallTimer = undefined
+      this.#stalled = false
+      return
+    }
+    this.#stallTimer ??= setTimeout(() => {
+      this.#stalled = true
+    }, this.#graceMs)
+  }
+
   detach(): void {
     this.#detach?.()
+    this.#watchStall('online')
     this.#detach = undefined
     this.#node = undefined
     this.#peers = []

@@ -1,13 +1,7 @@
-import type { CofferNode, Coop } from '../net/types.ts'
 import { AppState, type AppDeps } from './app-state.svelte.ts'
 import { fetchConfig } from './config.ts'
 import { loadCoop, saveCoop } from './coop-store.ts'
-import { createCoop, formatInvite, parseInvite } from '../net/coop.ts'
-
-// TEMPORARY until src/net's factory lands.
-function createNode(_coop: Coop): Promise<CofferNode> {
-  return Promise.reject(new Error('not implemented'))
-}
+import { createCofferNode, createCoop, formatInvite, parseInvite } from '../net/index.ts'
 
 /** Builds the AppState the page runs with: real network, real storage, this page's URL. */
 export function createBrowserAppState(location: Location): AppState {
@@ -18,7 +12,7 @@ export function createBrowserAppState(location: Location): AppState {
     createCoop,
     parseInvite,
     formatInvite,
-    createNode,
+    createNode: (coop, options) => createCofferNode({ coop }, options),
     // Absent outside secure contexts even though the DOM types say otherwise.
     storage: 'storage' in navigator ? navigator.storage : undefined,
     onLine: navigator.onLine,

@@ -205,6 +205,29 @@ describe('NodeState', () => {
   })
 })
 
+describe('NodeState while the relay cannot be reached', () => {
+  it('turns offline once connecting lasts past the grace period, and back when online', () => {
+    vi.useFakeTimers()
+    try {
+      const node = new FakeNode(createCoop({ relays: [RELAY] }))
+      const state = new NodeState({ onLine: true }, 1000)
+      state.attach(node)
+      vi.advanceTimersByTime(999)
+      expect(state.status).toBe('connecting')
+      vi.advanceTimersByTime(1)
+      expect(state.status).toBe('offline')
+      node.status = 'online'
+      node.changed()
+      expect(state.status).toBe('online')
+      node.status = 'connecting'
+      node.changed()
+      expect(state.status).toBe('connecting')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe('DeviceState', () => {
   const fake = (granted: boolean) => ({
     estimate: () => Promise.resolve({ usage: 12_300_000, quota: 2_100_000_000 }),
