@@ -18,7 +18,7 @@ export const COOP_ID_PATTERN = /^[a-z2-7]{26}$/
  */
 export const DISCOVERY_TOPIC_PREFIX = '/coffer/discovery/1.0.0/'
 /** How often a peer re-announces itself on the co-op topic. */
-export const DISCOVERY_INTERVAL_MS = 5_000
+export const DISCOVERY_INTERVAL_MS = 3_000
 /** Dial retries towards a relay after it goes away: first delay, cap. */
 export const RELAY_RETRY_MIN_MS = 500
 export const RELAY_RETRY_MAX_MS = 10_000

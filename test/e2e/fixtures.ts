@@ -26,7 +26,8 @@
  * - Helpers read the node through `window.coffer.node` (the CofferNode of src/net/types.ts,
  *   exposed by the app and the test page).
  *
- * Page console errors are printed when COFFER_E2E_DEBUG=1.
+ * Page console errors are printed when COFFER_E2E_DEBUG=1; COFFER_E2E_DEBUG='coffer:*' (any
+ * debug pattern) also turns on those loggers in every page and prints all their output.
  */
 import { test as base, chromium, expect, type BrowserContext, type Page } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -44,7 +45,10 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const RELAY_BIN = join(ROOT, 'relay', 'bin', 'coffer-relay.js')
 export const APP_DIR = join(ROOT, 'dist')
 export const NET_PAGE_DIR = join(ROOT, 'node_modules', '.cache', 'coffer-e2e', 'net-page')
-const DEBUG = process.env.COFFER_E2E_DEBUG === '1'
+const DEBUG = process.env.COFFER_E2E_DEBUG !== undefined && process.env.COFFER_E2E_DEBUG !== '0'
+/** COFFER_E2E_DEBUG=<debug pattern, e.g. coffer:*> also turns on those libp2p loggers. */
+const DEBUG_PATTERN =
+  DEBUG && process.env.COFFER_E2E_DEBUG !== '1' ? process.env.COFFER_E2E_DEBUG : undefined
 
 export type AppKind = 'app' | 'net-page'
 
@@ -248,9 +252,15 @@ export const test = base.extend<Fixtures>({
       }
       const page = context.pages()[0] ?? (await context.newPage())
       if (DEBUG) {
+        if (DEBUG_PATTERN !== undefined) {
+          await context.addInitScript((p) => localStorage.setItem('debug', p), DEBUG_PATTERN)
+        }
+        const t0 = Date.now()
+        const tag = Math.random().toString(36).slice(2, 6)
         page.on('console', (m) => {
-          if (m.type() === 'error' || m.type() === 'warning')
-            process.stdout.write(`[page] ${m.text()}\n`)
+          if (DEBUG_PATTERN !== undefined || m.type() === 'error' || m.type() === 'warning') {
+            process.stdout.write(`[${tag} +${Date.now() - t0}ms] ${m.text()}\n`)
+          }
         })
         page.on('pageerror', (e) => process.stdout.write(`[pageerror] ${e.message}\n`))
       }
