@@ -183,6 +183,7 @@ export function formatShareLink(
   } catch {
     linkFail('base is not an absolute URL')
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') linkFail('base must be http(s)')
   if (url.search !== '') linkFail('base must not have a query')
   return `${url.origin}${url.pathname}${formatShareFragment(cap, hints)}`
 }
@@ -233,6 +234,8 @@ export function parseShareLink(link: string): ShareLink {
   } catch {
     linkFail('not a URL')
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') linkFail('share links are http(s)')
+  if (url.username !== '' || url.password !== '') linkFail('share links carry no credentials')
   if (url.search !== '') linkFail('share links carry nothing in the query string')
   const hashAt = link.indexOf('#')
   // URL normalises the fragment (percent-encoding); parse the characters as written.

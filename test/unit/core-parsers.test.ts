@@ -177,6 +177,8 @@ describe('capabilities and share links', () => {
       `${origin}#/s/${formatCapability(cap)}?r=nope`,
       `${origin}#/s/${formatCapability(cap)}?r=%E0%A4%A`,
       'not a url',
+      `javascript:alert(1)#/s/${formatCapability(cap)}`,
+      `https://user:pw@coffer.example.org/#/s/${formatCapability(cap)}`,
     ]) {
       expect(() => parseShareLink(bad)).toThrow(CoreError)
     }

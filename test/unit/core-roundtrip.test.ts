@@ -3,7 +3,9 @@ import type { CID } from 'multiformats/cid'
 import {
   decodeFile,
   encodeFile,
+  InvalidParametersError,
   ManifestTooLargeError,
+  segmentStream,
   maxPlaintextSize,
   NotEnoughShardsError,
   openFile,
@@ -239,5 +241,55 @@ describe('encode → decode round trips', () => {
   it('parses what it writes', async () => {
     const { final } = await encodeAll(pseudoRandom(2100), { segmentSize: SEG, k: 2, n: 3 })
     expect(parseManifest(final.block.bytes)).toEqual(final.manifest)
+  })
+})
+
+describe('segmenter', () => {
+  it('cuts any chunking, empty chunks included, into exact segments with one final', async () => {
+    const data = pseudoRandom(2500, 8)
+    const cuts = [0, 0, 1, 999, 0, 1000, 1, 499]
+    let pos = 0
+    const input = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const len of cuts) {
+          c.enqueue(data.slice(pos, pos + len))
+          pos += len
+        }
+        c.close()
+      },
+    })
+    const segs = []
+    for await (const s of segmentStream(input, 1000)) segs.push(s)
+    expect(segs.map((s) => [s.index, s.bytes.length, s.final])).toEqual([
+      [0, 1000, false],
+      [1, 1000, false],
+      [2, 500, true],
+    ])
+    expect(Buffer.concat(segs.map((s) => s.bytes))).toEqual(Buffer.from(data))
+  })
+
+  it('gives a full last segment the final flag and an empty input one empty segment', async () => {
+    const whole = []
+    for await (const s of segmentStream(streamOf(pseudoRandom(2000)), 1000)) whole.push(s)
+    expect(whole.map((s) => [s.bytes.length, s.final])).toEqual([
+      [1000, false],
+      [1000, true],
+    ])
+    const empty = []
+    for await (const s of segmentStream(streamOf(new Uint8Array(0)), 1000)) empty.push(s)
+    expect(empty.map((s) => [s.index, s.bytes.length, s.final])).toEqual([[0, 0, true]])
+  })
+
+  it('refuses chunks that are not bytes', async () => {
+    const input = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue('text' as unknown as Uint8Array)
+        c.close()
+      },
+    })
+    const run = async () => {
+      for await (const _ of segmentStream(input, 10));
+    }
+    await expect(run()).rejects.toBeInstanceOf(InvalidParametersError)
   })
 })
