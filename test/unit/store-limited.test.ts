@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
-import { identify } from '@libp2p/identify'
+import { identify, type Identify } from '@libp2p/identify'
 import type { Libp2p } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
@@ -23,7 +23,7 @@ import { readMessage, writeMessage } from '../../src/net/store/stream-io.ts'
 import { openCofferDB } from '../../src/storage/db.ts'
 import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
 
-type Peer = Libp2p<{ store: CofferStore; fetch: CofferFetch; identify: unknown }>
+type Peer = Libp2p<{ store: CofferStore; fetch: CofferFetch; identify: Identify }>
 
 const blocks = new Map<string, Uint8Array>()
 const blockstore = {
@@ -58,7 +58,7 @@ async function peer(name: string): Promise<Peer> {
       }),
       fetch: cofferFetch({ blockstore }),
     },
-  }) as Promise<Peer>
+  })
 }
 
 beforeAll(async () => {
