@@ -23,6 +23,8 @@ export default defineConfig({
       // download in progress is never cut off by an automatic reload.
       registerType: 'prompt',
       injectRegister: false,
+      // globPatterns below already precaches the icons; this avoids listing them twice.
+      includeManifestIcons: false,
       manifest: {
         id: '/',
         name: 'Coffer — co-operative cloud',
@@ -46,7 +48,7 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm}'],
+        globPatterns: ['**/*.{js,css,html,svg,png,wasm}'],
         // The libp2p bundle is larger than workbox's 2 MiB default.
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         navigateFallback: '/index.html',
