@@ -100,10 +100,21 @@ export function fetchStripe(
               slow++
               pump()
             }, options.hedgeAfterMs)
+      let counted = true
       const done = (): void => {
+        if (!counted) return
+        counted = false
         clearTimeout(timer)
         active--
         if (isSlow) slow--
+      }
+      // A throwing callback must not unbalance the counters or stall the stripe.
+      const report = (fn: () => void): void => {
+        try {
+          fn()
+        } catch {
+          // the caller's problem; decoding goes on
+        }
       }
       source
         .get(cid, { signal: controller.signal })
@@ -119,14 +130,14 @@ export function fetchStripe(
             shards[index] = bytes
             have++
           } else {
-            options.onBadShard?.({ cid, stripe: stripeIndex, index })
+            report(() => options.onBadShard?.({ cid, stripe: stripeIndex, index }))
           }
           pump()
         })
         .catch((error: unknown) => {
           done()
           if (settled) return
-          options.onShardError?.({ cid, stripe: stripeIndex, index, error })
+          report(() => options.onShardError?.({ cid, stripe: stripeIndex, index, error }))
           pump()
         })
     }
