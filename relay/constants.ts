@@ -1,6 +1,6 @@
 export const DEFAULT_HOST = '0.0.0.0'
 export const DEFAULT_PORT = 9090
-export const DEFAULT_DATA_DIR = '.coffer-relay'
+export const DEFAULT_DATA_DIR = '.relay-data'
 export const IDENTITY_FILE = 'peer-key'
 /** libp2p's default is 15; a co-op relay introduces every open tab of every member. */
 export const DEFAULT_MAX_RESERVATIONS = 1024
