@@ -23,6 +23,7 @@ import {
 import {
   CofferStore,
   cofferStore,
+  type CofferStoreInit,
   InvalidReceiptError,
   NoDirectConnectionError,
   STORE_PROTOCOL,
@@ -64,7 +65,7 @@ interface TestNode {
 }
 
 let dbCount = 0
-async function startNode(pledgeBytes: number): Promise<TestNode> {
+async function startNode(pledgeBytes: number, init: CofferStoreInit = {}): Promise<TestNode> {
   const privateKey = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(privateKey)
   const db = await openCofferDB(`store-svc-${dbCount++}`)
@@ -79,7 +80,10 @@ async function startNode(pledgeBytes: number): Promise<TestNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {
-      store: cofferStore({ blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes } }),
+      store: cofferStore(
+        { blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes } },
+        init,
+      ),
       fetch: cofferFetch({ blockstore }),
     },
   })
@@ -239,6 +243,47 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     // The holder still serves afterwards.
     const bytes = randomBytes(10)
     await owner.libp2p.services.store.storeShard(holder.peerId, await shard(bytes), bytes)
+  })
+})
+
+describe('pledge and size limits under load', () => {
+  let small: TestNode
+  beforeAll(async () => {
+    small = await startNode(700_000, { maxBlockBytes: 400_000 })
+    await owner.libp2p.dial(small.libp2p.getMultiaddrs()[0]!)
+  })
+  afterAll(async () => {
+    await small?.libp2p.stop()
+    small?.db.close()
+  })
+
+  it('never lets concurrent stores overrun the pledge together', async () => {
+    const shards = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const bytes = randomBytes(300_000)
+        return { bytes, cid: await shard(bytes) }
+      }),
+    )
+    const results = await Promise.allSettled(
+      shards.map((s) => owner.libp2p.services.store.storeShard(small.peerId, s.cid, s.bytes)),
+    )
+    const refused = results.filter((r) => r.status === 'rejected')
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2)
+    expect(refused).toHaveLength(1)
+    expect(((refused[0] as PromiseRejectedResult).reason as StoreRefusedError).reason).toBe(
+      'PLEDGE_FULL',
+    )
+    expect(await small.holdings.usedBytes()).toBe(600_000)
+    expect(small.blocks.map.size).toBe(2)
+  })
+
+  it('refuses a block above the holder’s size limit with TOO_LARGE', async () => {
+    small.pledge.bytes = 10_000_000
+    const bytes = randomBytes(500_000)
+    const err = await owner.libp2p.services.store
+      .storeShard(small.peerId, await shard(bytes), bytes)
+      .catch((e: unknown) => e)
+    expect((err as StoreRefusedError).reason).toBe('TOO_LARGE')
   })
 })
 

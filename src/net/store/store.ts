@@ -34,7 +34,7 @@ import {
   STORE_PROTOCOL,
   STORE_TIMEOUT_MS,
 } from './constants.ts'
-import { InvalidReceiptError, StoreRefusedError } from './errors.ts'
+import { InvalidReceiptError, StoreRefusedError, UnverifiablePeerError } from './errors.ts'
 import { matchesCid } from './block-io.ts'
 import { peerIdFromBytes, publicKeyOf, sameBytes } from './keys.ts'
 import {
@@ -150,20 +150,32 @@ export class CofferStore {
         stream.abort(new Error('coffer store refuses limited connections'))
         return
       }
-      let response: StoreProtocolResponse
+      let response: StoreProtocolResponse = refusal('INTERNAL', 'no answer')
+      let request: StoreRequest | DeleteRequest | undefined
       try {
         const body = await readMessage(stream, this.#maxBlockBytes + MESSAGE_OVERHEAD_BYTES, signal)
-        const request = decodeExpected(body, ['store', 'delete'])
-        response =
-          request.type === 'store'
-            ? await this.#store(request, connection.remotePeer)
-            : await this.#delete(request, connection.remotePeer)
+        request = decodeExpected(body, ['store', 'delete'])
       } catch (err) {
+        // A broken stream cannot carry an answer; a bad message gets one.
         if (!(err instanceof WireError)) throw err
         response = refusal(
           err instanceof MessageTooLargeError ? 'TOO_LARGE' : 'BAD_REQUEST',
           err.message,
         )
+      }
+      if (request !== undefined) {
+        try {
+          response =
+            request.type === 'store'
+              ? await this.#store(request, connection.remotePeer)
+              : await this.#delete(request, connection.remotePeer)
+        } catch (err) {
+          this.#log.error('%s from %p failed - %e', request.type, connection.remotePeer, err)
+          response =
+            err instanceof UnverifiablePeerError
+              ? refusal('BAD_SIGNATURE', err.message)
+              : refusal('INTERNAL', 'the holder could not complete the request')
+        }
       }
       await writeMessage(stream, encodeMessage(response), signal)
       await stream.close({ signal })
