@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { HELP, parseConfig } from '../../relay/config.ts'
+import { ConfigError } from '../../relay/errors.ts'
+import {
+  DEFAULT_MAX_RESERVATIONS,
+  DISCOVERY_TOPIC_PREFIX as RELAY_PREFIX,
+} from '../../relay/constants.ts'
+import { DISCOVERY_TOPIC_PREFIX as NET_PREFIX } from '../../src/net/constants.ts'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+const BIN = join(ROOT, 'relay', 'bin', 'coffer-relay.js')
+
+function config(argv: string[], env: Record<string, string> = {}) {
+  const parsed = parseConfig(argv, env, '/srv')
+  if (parsed.help) throw new Error('unexpected help')
+  return parsed.config
+}
+
+describe('relay configuration', () => {
+  it('has defaults that need no flags', () => {
+    const c = config([])
+    expect(c.host).toBe('0.0.0.0')
+    expect(c.port).toBe(9090)
+    expect(c.announce).toEqual([])
+    expect(c.dataDir).toBe('/srv/.relay-data')
+    expect(c.identityFile).toBe('/srv/.relay-data/peer-key')
+    expect(c.maxReservations).toBe(DEFAULT_MAX_RESERVATIONS)
+    expect(c.maxReservations).toBeGreaterThan(15)
+    expect(c.appDir).toBeUndefined()
+  })
+
+  it('reads every flag', () => {
+    const c = config([
+      '--host=127.0.0.1',
+      '--port',
+      '0',
+      '--announce',
+      '/dns4/relay.example.org/tcp/443/wss',
+      '--announce',
+      '/ip4/203.0.113.5/tcp/9090/ws',
+      '--data-dir',
+      'state',
+      '--identity',
+      '/keys/relay.key',
+      '--max-reservations',
+      '50',
+      '--max-connections',
+      '300',
+      '--app',
+      'dist',
+    ])
+    expect(c).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      announce: ['/dns4/relay.example.org/tcp/443/wss', '/ip4/203.0.113.5/tcp/9090/ws'],
+      dataDir: '/srv/state',
+      identityFile: '/keys/relay.key',
+      maxReservations: 50,
+      maxConnections: 300,
+      appDir: '/srv/dist',
+    })
+  })
+
+  it('falls back to environment variables, and flags win over them', () => {
+    const env = {
+      COFFER_RELAY_PORT: '7000',
+      COFFER_RELAY_ANNOUNCE: '/dns4/a.example/tcp/443/wss, /dns4/b.example/tcp/443/wss',
+      COFFER_RELAY_MAX_RESERVATIONS: '99',
+      COFFER_RELAY_DATA_DIR: '/var/lib/coffer',
+    }
+    const c = config([], env)
+    expect(c.port).toBe(7000)
+    expect(c.announce).toEqual(['/dns4/a.example/tcp/443/wss', '/dns4/b.example/tcp/443/wss'])
+    expect(c.maxReservations).toBe(99)
+    expect(c.identityFile).toBe('/var/lib/coffer/peer-key')
+    expect(config(['--port', '7001'], env).port).toBe(7001)
+  })
+
+  it('answers --help and -h with help text that names every option', () => {
+    expect(parseConfig(['--help']).help).toBe(true)
+    expect(parseConfig(['-h']).help).toBe(true)
+    for (const flag of [
+      '--host',
+      '--port',
+      '--announce',
+      '--data-dir',
+      '--identity',
+      '--max-reservations',
+      '--max-connections',
+      '--app',
+    ]) {
+      expect(HELP).toContain(flag)
+    }
+  })
+
+  it.each([
+    [['--bogus'], /bogus/],
+    [['--port', 'abc'], /--port must be a whole number/],
+    [['--port', '70000'], /--port must be between/],
+    [['--port', '-1'], /--port/],
+    [['--max-reservations', '0'], /--max-reservations must be between/],
+    [['--max-connections', '1.5'], /--max-connections must be a whole number/],
+    [['--announce', 'not-a-multiaddr'], /--announce must be a multiaddr/],
+    [['--announce', '/ip4/1.2.3.4/tcp/80'], /WebSocket address/],
+    [['--host', 'relay.example.org'], /--host must be an IP address/],
+    [['positional'], /positional|Unexpected argument/i],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseConfig(argv)).toThrow(ConfigError)
+    expect(() => parseConfig(argv)).toThrow(message)
+  })
+
+  it('keeps the discovery topic prefix the same as the browser peers use', () => {
+    expect(RELAY_PREFIX).toBe(NET_PREFIX)
+  })
+})
+
+describe('coffer-relay command line', () => {
+  it('exits with code 2 and a clear message on stderr for a bad flag', () => {
+    const r = spawnSync(process.execPath, [BIN, '--port', 'eighty'], { encoding: 'utf8' })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain('--port must be a whole number, got "eighty"')
+    expect(r.stderr).toContain('--help')
+    expect(r.stdout).toBe('')
+  })
+
+  it('exits with code 2 on an unknown flag', () => {
+    const r = spawnSync(process.execPath, [BIN, '--max-reservation', '5'], { encoding: 'utf8' })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/coffer-relay: .*--max-reservation/)
+  })
+
+  it('prints the help and exits 0 with --help', () => {
+    const r = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('Usage: coffer-relay')
+  })
+})
