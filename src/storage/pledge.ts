@@ -62,3 +62,11 @@ export async function pledgeUsage(
   const used = typeof v === 'number' && v > 0 ? v : 0
   return { pledged, used, free: Math.max(0, pledged - used) }
 }
+
+/** The pledge as the store service reads it: the member's setting, or the default for `estimate`. */
+export function idbPledge(
+  db: IDBPDatabase<CofferDB>,
+  estimate?: StorageEstimateLike,
+): { pledgedBytes(): Promise<number> } {
+  return { pledgedBytes: () => loadPledge(db, estimate) }
+}

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import { noise } from '@libp2p/noise'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -65,6 +65,7 @@ interface TestNode {
 }
 
 let dbCount = 0
+const keys = new Map<string, PrivateKey>()
 async function startNode(pledgeBytes: number, init: CofferStoreInit = {}): Promise<TestNode> {
   const privateKey = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(privateKey)
@@ -87,6 +88,7 @@ async function startNode(pledgeBytes: number, init: CofferStoreInit = {}): Promi
       fetch: cofferFetch({ blockstore }),
     },
   })
+  keys.set(peerId.toString(), privateKey)
   return { libp2p, peerId, blocks, holdings, pledge, db }
 }
 
@@ -101,11 +103,13 @@ function randomBytes(n: number): Uint8Array {
 }
 
 let owner: TestNode
+let ownerKey: PrivateKey
 let holder: TestNode
 let stranger: TestNode
 
 beforeAll(async () => {
   owner = await startNode(0)
+  ownerKey = keys.get(owner.peerId.toString())!
   holder = await startNode(1024 * 1024)
   stranger = await startNode(0)
   await owner.libp2p.dial(holder.libp2p.getMultiaddrs()[0]!)
@@ -229,6 +233,30 @@ describe('coffer store and fetch between real libp2p nodes', () => {
       'delete-ok',
     ])
     expect(response).toMatchObject({ type: 'error', code: 'BAD_SIGNATURE' })
+    expect(holder.blocks.has(cid)).toBe(true)
+  })
+
+  it('refuses a correctly signed delete that is too old to be fresh', async () => {
+    const bytes = randomBytes(300)
+    const cid = await shard(bytes)
+    await owner.libp2p.services.store.storeShard(holder.peerId, cid, bytes)
+    const unsigned = {
+      cids: [cid],
+      owner: owner.peerId.toMultihash().bytes,
+      holder: holder.peerId.toMultihash().bytes,
+      time: Date.now() - 60 * 60_000,
+    }
+    const signature = await ownerKey.sign(deleteSigningBytes(unsigned))
+    const conn = owner.libp2p.getConnections(holder.peerId)[0]!
+    const stream = await conn.newStream(STORE_PROTOCOL)
+    const signal = AbortSignal.timeout(10_000)
+    await writeMessage(stream, encodeMessage({ type: 'delete', ...unsigned, signature }), signal)
+    await stream.close()
+    const response = decodeExpected(await readMessage(stream, 64 * 1024, signal), [
+      'error',
+      'delete-ok',
+    ])
+    expect(response).toMatchObject({ type: 'error', code: 'STALE' })
     expect(holder.blocks.has(cid)).toBe(true)
   })
 

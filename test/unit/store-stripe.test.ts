@@ -6,6 +6,7 @@ import type { Candidate } from '../../src/core/placement/index.ts'
 import type { Receipt } from '../../src/core/protocol/index.ts'
 import { CorruptBlockError } from '../../src/net/fetch/index.ts'
 import {
+  findHolders,
   networkBlockSource,
   NoHolderError,
   storeStripe,
@@ -161,5 +162,25 @@ describe('networkBlockSource', () => {
     await expect(source.get(shard!.cid, { signal: AbortSignal.timeout(5000) })).rejects.toThrow(
       NoHolderError,
     )
+  })
+})
+
+describe('findHolders', () => {
+  it('asks every peer and ignores the ones that fail', async () => {
+    const shards = await stripe(3)
+    const cids = shards.map((s) => s.cid)
+    const holders = await findHolders(
+      {
+        whoHas: (peer) =>
+          peer === 'down'
+            ? Promise.reject(new Error('offline'))
+            : Promise.resolve([true, peer === 'b', false]),
+      },
+      ['a', 'b', 'down'],
+      cids,
+    )
+    expect(holders.get(cids[0]!.toString())).toEqual(['a', 'b'])
+    expect(holders.get(cids[1]!.toString())).toEqual(['b'])
+    expect(holders.get(cids[2]!.toString())).toEqual([])
   })
 })
