@@ -99,7 +99,7 @@ try {
     console.log(`${label.padEnd(width)}  ${v.toFixed(2).padStart(6)}${verdict}`)
   }
   console.log(
-    `\nSIMD kernel in use: ${results.wasmKernel}; pipeline: ${results.pipeline.source}, ` +
+    `\nWebAssembly kernel: ${results.wasmKernelVariant}; pipeline: ${results.pipeline.source}, ` +
       `${results.pipeline.bytes / 2 ** 20} MiB in ${results.pipeline.segmentSize / 2 ** 20} MiB segments; ` +
       `medians of ${settings.samples} samples; ${seconds.toFixed(0)} s in the browser; ` +
       `load average ${loadAtStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
@@ -120,6 +120,7 @@ try {
     settings,
     unit: 'MB/s (10^6 bytes of data per second; erasure figures count the k data shards)',
     wasmKernel: results.wasmKernel,
+    wasmKernelVariant: results.wasmKernelVariant,
     pipeline: results.pipeline,
     figures: Object.fromEntries(
       results.figures.map((f) => [

@@ -1,7 +1,7 @@
 import { createCodecWithKernel, type ErasureCodec } from './codec.ts'
 import { WasmUnavailableError } from './errors.ts'
 import { mulTs, type MulKernel } from './kernel-ts.ts'
-import { createWasmKernel } from './kernel-wasm.ts'
+import { createWasmKernel, type WasmKernel, type WasmKernelVariant } from './kernel-wasm.ts'
 
 export type { ErasureCodec } from './codec.ts'
 export { MAX_SHARDS } from './codec.ts'
@@ -16,9 +16,9 @@ export interface ErasureCodecOptions {
 }
 
 // One instance per realm (page, worker, Node process): the kernel keeps no state between calls.
-let wasmKernel: MulKernel | null | undefined
+let wasmKernel: WasmKernel | null | undefined
 
-function getWasmKernel(): MulKernel | undefined {
+function getWasmKernel(): WasmKernel | undefined {
   if (wasmKernel === undefined) wasmKernel = createWasmKernel() ?? null
   return wasmKernel ?? undefined
 }
@@ -26,6 +26,11 @@ function getWasmKernel(): MulKernel | undefined {
 /** Whether this runtime runs the WebAssembly SIMD kernel. */
 export function hasWasmKernel(): boolean {
   return getWasmKernel() !== undefined
+}
+
+/** Which build of the WebAssembly kernel this runtime uses, if any (for diagnostics). */
+export function wasmKernelVariant(): WasmKernelVariant | undefined {
+  return getWasmKernel()?.variant
 }
 
 /**
@@ -41,7 +46,7 @@ export function createErasureCodec(
   let kernel: MulKernel = mulTs
   if (choice !== 'ts') {
     const wasm = getWasmKernel()
-    if (wasm) kernel = wasm
+    if (wasm) kernel = wasm.mul
     else if (choice === 'wasm') throw new WasmUnavailableError('WebAssembly SIMD is not available')
   }
   return createCodecWithKernel(k, n, kernel)

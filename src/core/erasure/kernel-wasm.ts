@@ -1,6 +1,6 @@
 import { NIBBLE_TABLES } from './gf256.ts'
 import type { MulKernel } from './kernel-ts.ts'
-import { KERNEL_WASM_BASE64 } from './wasm/kernel.generated.js'
+import { KERNEL_RELAXED_WASM_BASE64, KERNEL_WASM_BASE64 } from './wasm/kernel.generated.js'
 
 interface KernelExports {
   memory: WebAssembly.Memory
@@ -37,15 +37,34 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out
 }
 
+/** The kernel built for WebAssembly SIMD (fixed-width SIMD, in every current engine). */
 export const kernelWasmBytes: Uint8Array<ArrayBuffer> = decodeBase64(KERNEL_WASM_BASE64)
+/** The same source built with relaxed SIMD too (Chromium ≥ 114; not Node 20 without a flag). */
+export const kernelRelaxedWasmBytes: Uint8Array<ArrayBuffer> = decodeBase64(
+  KERNEL_RELAXED_WASM_BASE64,
+)
+
+export type WasmKernelVariant = 'relaxed-simd' | 'simd'
+
+export interface WasmKernel {
+  variant: WasmKernelVariant
+  mul: MulKernel
+}
 
 /**
- * Instantiates the SIMD kernel synchronously (the module is about 1 KiB, well within what
- * browsers allow on the main thread). Returns undefined where WebAssembly SIMD is unavailable.
+ * Instantiates the fastest kernel the runtime validates, synchronously (each build is about
+ * 1 KiB, within what browsers compile on a main thread). Undefined without WebAssembly SIMD.
  */
-export function createWasmKernel(): MulKernel | undefined {
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(kernelWasmBytes)) return undefined
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(kernelWasmBytes), {})
+export function createWasmKernel(
+  variants: readonly WasmKernelVariant[] = ['relaxed-simd', 'simd'],
+): WasmKernel | undefined {
+  if (typeof WebAssembly === 'undefined') return undefined
+  const variant = variants.find((v) =>
+    WebAssembly.validate(v === 'simd' ? kernelWasmBytes : kernelRelaxedWasmBytes),
+  )
+  if (!variant) return undefined
+  const bytes = variant === 'simd' ? kernelWasmBytes : kernelRelaxedWasmBytes
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {})
   const wasm = instance.exports as unknown as KernelExports
   let heap = new Uint8Array(wasm.memory.buffer)
   const ensure = (bytes: number) => {
@@ -57,7 +76,7 @@ export function createWasmKernel(): MulKernel | undefined {
   ensure(INPUTS)
   heap.set(NIBBLE_TABLES, TABLES)
 
-  return (coefs, inputs, outputs, len) => {
+  const mul: MulKernel = (coefs, inputs, outputs, len) => {
     const k = inputs.length
     const rows = outputs.length
     const stride = Math.min(CHUNK, Math.ceil(len / STEP) * STEP)
@@ -77,4 +96,5 @@ export function createWasmKernel(): MulKernel | undefined {
       }
     }
   }
+  return { variant, mul }
 }

@@ -90,20 +90,20 @@ function rows4(
       const yh = v128.and(i16x8.shr_u(y, 4), mask)
       let lo = v128.load(t)
       let hi = v128.load(t, 16)
-      a0 = v128.xor(a0, v128.xor(v128.swizzle(lo, xl), v128.swizzle(hi, xh)))
-      b0 = v128.xor(b0, v128.xor(v128.swizzle(lo, yl), v128.swizzle(hi, yh)))
+      a0 = v128.xor(a0, v128.xor(lookup(lo, xl), lookup(hi, xh)))
+      b0 = v128.xor(b0, v128.xor(lookup(lo, yl), lookup(hi, yh)))
       lo = v128.load(t, 32)
       hi = v128.load(t, 48)
-      a1 = v128.xor(a1, v128.xor(v128.swizzle(lo, xl), v128.swizzle(hi, xh)))
-      b1 = v128.xor(b1, v128.xor(v128.swizzle(lo, yl), v128.swizzle(hi, yh)))
+      a1 = v128.xor(a1, v128.xor(lookup(lo, xl), lookup(hi, xh)))
+      b1 = v128.xor(b1, v128.xor(lookup(lo, yl), lookup(hi, yh)))
       lo = v128.load(t, 64)
       hi = v128.load(t, 80)
-      a2 = v128.xor(a2, v128.xor(v128.swizzle(lo, xl), v128.swizzle(hi, xh)))
-      b2 = v128.xor(b2, v128.xor(v128.swizzle(lo, yl), v128.swizzle(hi, yh)))
+      a2 = v128.xor(a2, v128.xor(lookup(lo, xl), lookup(hi, xh)))
+      b2 = v128.xor(b2, v128.xor(lookup(lo, yl), lookup(hi, yh)))
       lo = v128.load(t, 96)
       hi = v128.load(t, 112)
-      a3 = v128.xor(a3, v128.xor(v128.swizzle(lo, xl), v128.swizzle(hi, xh)))
-      b3 = v128.xor(b3, v128.xor(v128.swizzle(lo, yl), v128.swizzle(hi, yh)))
+      a3 = v128.xor(a3, v128.xor(lookup(lo, xl), lookup(hi, xh)))
+      b3 = v128.xor(b3, v128.xor(lookup(lo, yl), lookup(hi, yh)))
       src += inStride
       t += tableStride
     }
@@ -141,17 +141,11 @@ function rows1(
       const hi = v128.load(t, 16)
       a = v128.xor(
         a,
-        v128.xor(
-          v128.swizzle(lo, v128.and(x, mask)),
-          v128.swizzle(hi, v128.and(i16x8.shr_u(x, 4), mask)),
-        ),
+        v128.xor(lookup(lo, v128.and(x, mask)), lookup(hi, v128.and(i16x8.shr_u(x, 4), mask))),
       )
       b = v128.xor(
         b,
-        v128.xor(
-          v128.swizzle(lo, v128.and(y, mask)),
-          v128.swizzle(hi, v128.and(i16x8.shr_u(y, 4), mask)),
-        ),
+        v128.xor(lookup(lo, v128.and(y, mask)), lookup(hi, v128.and(i16x8.shr_u(y, 4), mask))),
       )
       src += inStride
       t += tableStride
@@ -159,4 +153,11 @@ function rows1(
     v128.store(out + p, a)
     v128.store(out + p, b, 16)
   }
+}
+
+// The indices are always nibbles (0–15), for which the relaxed swizzle is fully specified and
+// compiles to a single pshufb/tbl; the plain one adds an out-of-range fix-up on x64.
+function lookup(table: v128, nibbles: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_swizzle(table, nibbles)
+  return v128.swizzle(table, nibbles)
 }
