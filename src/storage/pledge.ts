@@ -70,3 +70,11 @@ export function idbPledge(
 ): { pledgedBytes(): Promise<number> } {
   return { pledgedBytes: () => loadPledge(db, estimate) }
 }
+
+/** Free pledged space as the fetch service reports it to uploaders. */
+export function idbSpace(
+  db: IDBPDatabase<CofferDB>,
+  estimate?: StorageEstimateLike,
+): { freeBytes(): Promise<number> } {
+  return { freeBytes: async () => (await pledgeUsage(db, estimate)).free }
+}

@@ -85,7 +85,10 @@ async function startNode(pledgeBytes: number, init: CofferStoreInit = {}): Promi
         { blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes } },
         init,
       ),
-      fetch: cofferFetch({ blockstore }),
+      fetch: cofferFetch({
+        blockstore,
+        space: { freeBytes: async () => pledge.bytes - (await holdings.usedBytes()) },
+      }),
     },
   })
   keys.set(peerId.toString(), privateKey)
@@ -157,6 +160,13 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     await expect(owner.libp2p.services.fetch.fetchShard(holder.peerId, missing)).rejects.toThrow(
       BlockNotFoundError,
     )
+  })
+
+  it('reports its free pledged space to uploaders', async () => {
+    const free = await owner.libp2p.services.fetch.freeSpace(holder.peerId)
+    expect(free).toBe(holder.pledge.bytes - (await holder.holdings.usedBytes()))
+    expect(free).toBeGreaterThan(0)
+    expect(await holder.libp2p.services.fetch.freeSpace(owner.peerId)).toBe(0)
   })
 
   it('refuses a store beyond the pledge with PLEDGE_FULL', async () => {

@@ -67,6 +67,8 @@ async function samples(): Promise<Message[]> {
     { type: 'not-found' },
     { type: 'has', cids: [cid, cid2, file] },
     { type: 'have', have: [true, false, true] },
+    { type: 'space' },
+    { type: 'space-info', free: 123_456_789 },
   ]
 }
 

@@ -7,6 +7,7 @@ import type { Receipt } from '../../src/core/protocol/index.ts'
 import { CorruptBlockError } from '../../src/net/fetch/index.ts'
 import {
   findHolders,
+  gatherCandidates,
   networkBlockSource,
   NoHolderError,
   storeStripe,
@@ -182,5 +183,23 @@ describe('findHolders', () => {
     expect(holders.get(cids[0]!.toString())).toEqual(['a', 'b'])
     expect(holders.get(cids[1]!.toString())).toEqual(['b'])
     expect(holders.get(cids[2]!.toString())).toEqual([])
+  })
+})
+
+describe('gatherCandidates', () => {
+  it('weights peers by the free space they report and drops full or silent ones', async () => {
+    const candidates = await gatherCandidates(
+      {
+        freeSpace: (peer) =>
+          peer === 'down'
+            ? Promise.reject(new Error('offline'))
+            : Promise.resolve(peer === 'full' ? 0 : 500),
+      },
+      ['a', 'full', 'down', 'b'],
+    )
+    expect(candidates).toEqual([
+      { peerId: 'a', free: 500 },
+      { peerId: 'b', free: 500 },
+    ])
   })
 })

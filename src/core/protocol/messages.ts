@@ -97,10 +97,21 @@ export interface HasResponse {
   have: boolean[]
 }
 
+/** How much pledged space a peer has left: what placement weighs peers by. */
+export interface SpaceRequest {
+  type: 'space'
+}
+export interface SpaceInfo {
+  type: 'space-info'
+  /** Free pledged bytes right now. */
+  free: number
+}
+
 export type StoreProtocolRequest = StoreRequest | DeleteRequest
 export type StoreProtocolResponse = StoreOk | DeleteOk | ErrorResponse
-export type FetchProtocolRequest = FetchRequest | HasRequest
-export type FetchProtocolResponse = FetchBlock | FetchNotFound | HasResponse | ErrorResponse
+export type FetchProtocolRequest = FetchRequest | HasRequest | SpaceRequest
+export type FetchProtocolResponse =
+  FetchBlock | FetchNotFound | HasResponse | SpaceInfo | ErrorResponse
 export type Message =
   StoreProtocolRequest | StoreProtocolResponse | FetchProtocolRequest | FetchProtocolResponse
 
@@ -138,7 +149,11 @@ export function encodeMessage(m: Message): Uint8Array {
       body = { block: m.block }
       break
     case 'not-found':
+    case 'space':
       body = {}
+      break
+    case 'space-info':
+      body = { free: m.free }
       break
     case 'has':
       body = { cids: m.cids }
@@ -306,8 +321,12 @@ export function decodeMessage(bytes: Uint8Array): Message {
       exactKeys(rest, ['block'])
       return { type, block: bytesField(rest.block, 'block', 0, MAX_BLOCK_BYTES) }
     case 'not-found':
+    case 'space':
       exactKeys(rest, [])
       return { type }
+    case 'space-info':
+      exactKeys(rest, ['free'])
+      return { type, free: uintField(rest.free, 'free') }
     case 'has':
       exactKeys(rest, ['cids'])
       return { type, cids: cidList(rest.cids, 'cids') }
@@ -385,7 +404,11 @@ function validateMessage(m: Message): void {
     case 'have':
       if (m.have.length === 0 || m.have.length > MAX_CIDS_PER_MESSAGE) fail('have has a bad length')
       break
+    case 'space-info':
+      uintField(m.free, 'free')
+      break
     case 'not-found':
+    case 'space':
       break
   }
 }

@@ -49,6 +49,8 @@ export interface CofferFetchComponents {
   connectionManager: ConnectionSource
   logger: ComponentLogger
   blockstore: Pick<Blockstore, 'get' | 'has'>
+  /** Free pledged space to tell uploaders; a peer without one reports 0 (takes no shards). */
+  space?: { freeBytes(): number | Promise<number> }
 }
 
 /** Requests carry at most 1024 CIDs; 64 KiB holds them with room to spare. */
@@ -112,12 +114,16 @@ export class CofferFetch {
         const request = decodeExpected(await readMessage(stream, MAX_REQUEST_BYTES, signal), [
           'fetch',
           'has',
+          'space',
         ])
         if (request.type === 'fetch') {
           const block = (await this.#c.blockstore.has(request.cid, { signal }))
             ? await readBlock(this.#c.blockstore, request.cid, MAX_BLOCK_BYTES, signal)
             : undefined
           response = block === undefined ? { type: 'not-found' } : { type: 'block', block }
+        } else if (request.type === 'space') {
+          const free = Math.floor(Math.max(0, (await this.#c.space?.freeBytes()) ?? 0))
+          response = { type: 'space-info', free: Number.isSafeInteger(free) ? free : 0 }
         } else {
           const have: boolean[] = []
           for (const cid of request.cids) have.push(await this.#c.blockstore.has(cid, { signal }))
@@ -162,6 +168,19 @@ export class CofferFetch {
     return response.block
   }
 
+  /** The free pledged space `peer` reports: the weight placement gives it. */
+  async freeSpace(peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const response = await this.#exchange(
+      peer,
+      encodeMessage({ type: 'space' }),
+      MAX_REQUEST_BYTES,
+      options.signal,
+    )
+    if (response.type !== 'space-info')
+      throw new FetchFailedError(`unexpected ${response.type} to a space request`)
+    return response.free
+  }
+
   /** Which of `cids` `peer` holds, in the same order. */
   async whoHas(
     peer: PeerId,
@@ -204,6 +223,7 @@ export class CofferFetch {
         'block',
         'not-found',
         'have',
+        'space-info',
         'error',
       ])
       if (response.type === 'error')
@@ -221,9 +241,9 @@ export type Libp2pFetchComponents = Pick<
   'registrar' | 'connectionManager' | 'logger'
 >
 
-/** libp2p service factory: `services: { fetch: cofferFetch({ blockstore }) }`. */
+/** libp2p service factory: `services: { fetch: cofferFetch({ blockstore, space }) }`. */
 export function cofferFetch(
-  parts: Pick<CofferFetchComponents, 'blockstore'>,
+  parts: Pick<CofferFetchComponents, 'blockstore' | 'space'>,
   init: CofferFetchInit = {},
 ): (components: Libp2pFetchComponents) => CofferFetch {
   return (c) =>

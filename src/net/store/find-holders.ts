@@ -29,3 +29,22 @@ export async function findHolders(
   options.signal?.throwIfAborted()
   return holders
 }
+
+/** Placement candidates from the peers' own free-space answers; silent peers are left out. */
+export async function gatherCandidates(
+  network: Pick<ShardNetwork, 'freeSpace'>,
+  peers: string[],
+  options: CallOptions = {},
+): Promise<Array<{ peerId: string; free: number }>> {
+  const answers = await Promise.all(
+    peers.map(async (peerId) => {
+      try {
+        return { peerId, free: await network.freeSpace(peerId, options) }
+      } catch {
+        return undefined
+      }
+    }),
+  )
+  options.signal?.throwIfAborted()
+  return answers.filter((a): a is { peerId: string; free: number } => a !== undefined && a.free > 0)
+}

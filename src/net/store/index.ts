@@ -22,4 +22,4 @@ export {
 } from './store-stripe.ts'
 export { networkBlockSource, type NetworkBlockSourceOptions } from './block-source.ts'
 export { receiptRecord } from './receipt-record.ts'
-export { findHolders } from './find-holders.ts'
+export { findHolders, gatherCandidates } from './find-holders.ts'

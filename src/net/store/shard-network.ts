@@ -22,6 +22,8 @@ export interface ShardNetwork {
   fetch(peer: string, cid: CID, options?: CallOptions): Promise<Uint8Array>
   delete(peer: string, cids: CID[], options?: CallOptions): Promise<CID[]>
   whoHas(peer: string, cids: CID[], options?: CallOptions): Promise<boolean[]>
+  /** Free pledged space the peer reports (placement weight). */
+  freeSpace(peer: string, options?: CallOptions): Promise<number>
 }
 
 /** A ShardNetwork over this node's `coffer-store` and `coffer-fetch` services. */
@@ -33,5 +35,6 @@ export function shardNetwork(services: { store: CofferStore; fetch: CofferFetch 
     delete: async (peer, cids, options) =>
       (await services.store.deleteShards(peerIdFromString(peer), cids, options)).deleted,
     whoHas: (peer, cids, options) => services.fetch.whoHas(peerIdFromString(peer), cids, options),
+    freeSpace: (peer, options) => services.fetch.freeSpace(peerIdFromString(peer), options),
   }
 }
