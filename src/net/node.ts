@@ -252,7 +252,33 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
       // Redial soon; the backoff grows only while dials fail.
       this.#ensureRelays()
     }
+    if (evt.type === 'connection:open' && !this.#relayIds.has(remote)) {
+      this.#pruneDuplicates(remote)
+    }
     this.#onChange()
+  }
+
+  /**
+   * Keeps one direct connection per peer. A dial that timed out on our side can leave a
+   * connection the other side still believes open (until ICE consent expires, ~30 s), and a
+   * fallback dial can cross the other side's: both sides keep the connection dialed by the
+   * smaller peer ID, the newest of those, and close the rest, so they agree without talking.
+   */
+  #pruneDuplicates(peer: string): void {
+    const direct = this.libp2p
+      .getConnections(peerIdFromString(peer))
+      .filter((c) => c.status === 'open' && c.limits === undefined)
+    if (direct.length < 2) return
+    const preferred = this.peerId < peer ? 'outbound' : 'inbound'
+    const ranked = direct.sort(
+      (a, b) =>
+        Number(b.direction === preferred) - Number(a.direction === preferred) ||
+        b.timeline.open - a.timeline.open,
+    )
+    for (const c of ranked.slice(1)) {
+      log('closing duplicate connection %s to %s', c.id, peer)
+      c.close().catch((err: unknown) => c.abort(err as Error))
+    }
   }
 
   #onMessage = (evt: CustomEvent<{ topic: string; type: string; from?: PeerId }>): void => {
@@ -292,7 +318,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     void this.#dialDirect(peer)
       .then(
         () => log('direct to %s in %d ms', peer, Math.round(performance.now() - started)),
-        (err: unknown) => log('direct dial to %s failed - %e', peer, err),
+        (err: unknown) => log('direct dial to %s failed - %e', peer, (err as Error).cause ?? err),
       )
       .finally(() => {
         this.#dialing.delete(peer)
