@@ -6,7 +6,7 @@ import referenceWasmUrl from '@subspace/reed-solomon-erasure.wasm/dist/reed_solo
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { encodeFile } from '../../src/core/index.ts'
+import { encodeFile, Sha256 } from '../../src/core/index.ts'
 import {
   createErasureCodec,
   hasWasmKernel,
@@ -300,6 +300,18 @@ async function runCoreBench(settings: BenchSettings): Promise<PageResults> {
           label: `pipeline encodeFile ${k}+${n - k} (stream → AES-GCM → RS → CIDs)`,
           bytes: settings.pipelineBytes,
           run: pipeline,
+        },
+        {
+          id: 'sha256-webcrypto',
+          label: 'WebCrypto SHA-256, 1 MiB',
+          bytes: seg,
+          run: () => crypto.subtle.digest('SHA-256', plain),
+        },
+        {
+          id: 'sha256-incremental',
+          label: 'src/core Sha256 (incremental, for the plaintext hash), 1 MiB',
+          bytes: seg,
+          run: () => new Sha256().update(plain).digest(),
         },
         {
           id: 'composed',
