@@ -41,6 +41,9 @@ window.addEventListener('online', () => {
 window.addEventListener('offline', () => state.node.setBrowserOnline(false))
 
 state.update.register(registerSW)
+// Browsers look for a new service worker on navigation; an app left open for days also
+// needs to ask now and then.
+setInterval(() => void state.update.check().catch(() => undefined), 60 * 60 * 1000)
 void state.start(startHash)
 
 export default mount(App, { target, props: { app: state } })
