@@ -1,0 +1,274 @@
+import { CID } from 'multiformats/cid'
+import type { IDBPDatabase } from 'idb'
+import { rawBlock } from '../core/block.ts'
+import { equals } from '../core/bytes.ts'
+import { createErasureCodec } from '../core/erasure/index.ts'
+import type { Layout } from '../core/manifest.ts'
+import {
+  DEFAULT_MANIFEST_COPIES,
+  placeManifest,
+  placeStripe,
+  type Candidate,
+} from '../core/placement/index.ts'
+import { gatherCandidates, receiptRecord, type ShardNetwork } from '../net/store/index.ts'
+import type { CofferDB, ReceiptRecord } from '../storage/db.ts'
+import { deleteReceipt, receiptsForFile, saveReceipts } from '../storage/receipts.ts'
+
+export interface RepairDeps {
+  db: IDBPDatabase<CofferDB>
+  network: Pick<ShardNetwork, 'store' | 'fetch' | 'delete' | 'freeSpace'>
+  owner: string
+  /** Co-op peers connected directly right now. */
+  peers(): string[]
+}
+
+/** What a repair needs to know about one file: the repair capability's view of it. */
+export interface RepairTarget {
+  /** Local file id (receipts are filed under it). */
+  fileId: string
+  manifestCid: CID
+  /** The manifest block itself, so copies can be spread too. */
+  manifestBytes: Uint8Array
+  layout: Layout
+}
+
+export interface RepairReport {
+  /** Stripes that broke the placement rule when the repair started. */
+  stripesChecked: number
+  stripesRepaired: number
+  /** Shards stored on a new holder (moved from an overloaded peer, or rebuilt). */
+  shardsStored: number
+  /** Shards that had no holder at all and were recomputed from k others. */
+  shardsRebuilt: number
+  manifestCopiesAdded: number
+}
+
+export interface StripePlan {
+  /** Shard index → the peer it should move to (only shards that move or were missing). */
+  moves: Map<number, string>
+  /** Current holder per shard (undefined when none is known). */
+  current: Array<string | undefined>
+}
+
+/**
+ * Which shards of one stripe to put on other peers so the stripe meets the placement rule
+ * with the peers usable now: shards without any holder, and each overloaded peer's shards
+ * beyond its fair share ⌈n / p⌉. Shards within their holder's share stay where they are, so a
+ * repair moves as little as the rule allows. Moves that no usable peer can take are dropped.
+ */
+export function planStripeRepair(options: {
+  k: number
+  shardKeys: Uint8Array[]
+  /** Known holders per shard, in shard order; the first is the one counted. */
+  holders: string[][]
+  candidates: Candidate[]
+  shardSize: number
+}): StripePlan {
+  const { k, shardKeys, holders, candidates, shardSize } = options
+  const n = shardKeys.length
+  const current = holders.map((hs) => hs[0])
+  const peers = new Set<string>(candidates.filter((c) => c.free >= shardSize).map((c) => c.peerId))
+  for (const h of current) if (h !== undefined) peers.add(h)
+  const cap = Math.ceil(n / Math.max(1, peers.size))
+  const kept: Array<string | undefined> = []
+  const load = new Map<string, number>()
+  for (const h of current) {
+    if (h === undefined) {
+      kept.push(undefined)
+      continue
+    }
+    const l = load.get(h) ?? 0
+    if (l < cap) {
+      load.set(h, l + 1)
+      kept.push(h)
+    } else kept.push(undefined)
+  }
+  const moves = new Map<number, string>()
+  if (kept.every((h) => h !== undefined)) return { moves, current }
+  const plan = placeStripe({
+    k,
+    shardKeys,
+    candidates,
+    shardSize,
+    fixed: kept,
+    // Never "move" a shard onto a peer that already holds it.
+    avoid: (peer, i) => holders[i]!.includes(peer),
+  })
+  plan.assignments.forEach((peer, i) => {
+    if (kept[i] === undefined && peer !== undefined && peer !== current[i]) moves.set(i, peer)
+  })
+  return { moves, current }
+}
+
+/**
+ * Brings one file back to the placement rule with the peers online now. For each stripe that
+ * breaks it: fetches the shards that must move (or any k shards, when some shard has no
+ * holder, and recomputes the missing ones with the erasure code: no key needed), stores them
+ * on the new peers, saves the receipts, and asks the overloaded holder to let go of the moved
+ * shards. The manifest block is copied to more peers when it has fewer copies than it should.
+ */
+export async function repairFile(
+  deps: RepairDeps,
+  target: RepairTarget,
+  options: { signal?: AbortSignal } = {},
+): Promise<RepairReport> {
+  const { db, network, owner } = deps
+  const { signal } = options
+  const { layout } = target
+  const { k, n } = layout
+  const online = deps.peers().filter((p) => p !== owner)
+  const onlineSet = new Set(online)
+  const candidates = await gatherCandidates(network, online, { signal })
+  const report: RepairReport = {
+    stripesChecked: 0,
+    stripesRepaired: 0,
+    shardsStored: 0,
+    shardsRebuilt: 0,
+    manifestCopiesAdded: 0,
+  }
+  const receipts = await receiptsForFile(db, target.fileId)
+  const byShard = new Map<string, ReceiptRecord[]>()
+  for (const r of receipts) {
+    const list = byShard.get(r.shard)
+    if (list === undefined) byShard.set(r.shard, [r])
+    else list.push(r)
+  }
+  // Online holders first: they are the ones a shard can be fetched from.
+  const holdersOf = (cid: string): string[] =>
+    (byShard.get(cid) ?? [])
+      .map((r) => r.holder)
+      .sort((a, b) => Number(onlineSet.has(b)) - Number(onlineSet.has(a)))
+
+  for (const stripe of layout.stripes) {
+    signal?.throwIfAborted()
+    const keys = stripe.shards.map((c) => c.toString())
+    const plan = planStripeRepair({
+      k,
+      shardKeys: stripe.shards.map((c) => c.bytes),
+      holders: keys.map(holdersOf),
+      candidates,
+      shardSize: stripe.shardSize,
+    })
+    if (plan.moves.size === 0) continue
+    report.stripesChecked++
+    const bytes = await gatherShards(network, stripe.shards, keys.map(holdersOf), onlineSet, {
+      k,
+      n,
+      want: [...plan.moves.keys()],
+      signal,
+    })
+    if (bytes === undefined) continue
+    report.shardsRebuilt += bytes.rebuilt
+    const fresh: ReceiptRecord[] = []
+    const released = new Map<string, CID[]>()
+    await Promise.all(
+      [...plan.moves].map(async ([i, peer]) => {
+        const cid = stripe.shards[i]!
+        try {
+          const r = await network.store(peer, cid, bytes.shards[i]!, {
+            signal,
+            file: target.manifestCid,
+          })
+          fresh.push(receiptRecord(target.fileId, r))
+          const old = plan.current[i]
+          if (old !== undefined && onlineSet.has(old)) {
+            released.set(old, [...(released.get(old) ?? []), cid])
+          }
+        } catch {
+          signal?.throwIfAborted()
+        }
+      }),
+    )
+    await saveReceipts(db, fresh)
+    report.shardsStored += fresh.length
+    if (fresh.length === plan.moves.size) report.stripesRepaired++
+    // Only now that the new holders signed for them may the old holder let go.
+    for (const [peer, cids] of released) {
+      try {
+        const deleted = await network.delete(peer, cids, { signal })
+        for (const c of deleted) await deleteReceipt(db, c.toString(), peer)
+      } catch {
+        signal?.throwIfAborted()
+      }
+    }
+    for (const r of fresh) {
+      const list = byShard.get(r.shard) ?? []
+      list.push(r)
+      byShard.set(r.shard, list)
+    }
+  }
+
+  // The manifest: as many copies as the rule asks for with the peers online now.
+  const manifestKey = target.manifestCid.toString()
+  const have = new Set(holdersOf(manifestKey))
+  const want = placeManifest(target.manifestCid.bytes, candidates, DEFAULT_MANIFEST_COPIES)
+  const wanted = Math.min(DEFAULT_MANIFEST_COPIES, candidates.length)
+  const missing = want.filter((p) => !have.has(p)).slice(0, Math.max(0, wanted - have.size))
+  const copies: ReceiptRecord[] = []
+  await Promise.all(
+    missing.map(async (peer) => {
+      try {
+        const r = await network.store(peer, target.manifestCid, target.manifestBytes, {
+          signal,
+          file: target.manifestCid,
+        })
+        copies.push(receiptRecord(target.fileId, r))
+      } catch {
+        signal?.throwIfAborted()
+      }
+    }),
+  )
+  await saveReceipts(db, copies)
+  report.manifestCopiesAdded = copies.length
+  return report
+}
+
+/**
+ * The bytes of the wanted shards of one stripe: fetched from a holder when one has it,
+ * otherwise recomputed from any k shards with the erasure code. Every byte is checked
+ * against its CID (the fetch layer does it for fetched ones, here for rebuilt ones).
+ * Undefined when fewer than k shards can be reached.
+ */
+async function gatherShards(
+  network: Pick<ShardNetwork, 'fetch'>,
+  cids: CID[],
+  holders: string[][],
+  online: ReadonlySet<string>,
+  options: { k: number; n: number; want: number[]; signal?: AbortSignal },
+): Promise<{ shards: Array<Uint8Array | undefined>; rebuilt: number } | undefined> {
+  const { k, n, want, signal } = options
+  const shards: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(n).fill(undefined)
+  const fetchShard = async (i: number): Promise<boolean> => {
+    for (const peer of holders[i]!) {
+      if (!online.has(peer)) continue
+      try {
+        shards[i] = await network.fetch(peer, cids[i]!, { signal })
+        return true
+      } catch {
+        signal?.throwIfAborted()
+      }
+    }
+    return false
+  }
+  const got = await Promise.all(want.map(fetchShard))
+  if (got.every(Boolean)) return { shards, rebuilt: 0 }
+  // Some wanted shard is nowhere to be fetched: gather k shards and recompute the stripe.
+  let have = shards.filter((s) => s !== undefined).length
+  for (let i = 0; i < n && have < k; i++) {
+    if (shards[i] !== undefined) continue
+    if (await fetchShard(i)) have++
+  }
+  if (have < k) return undefined
+  const codec = createErasureCodec(k, n)
+  const data = codec.reconstruct(shards)
+  const all = [...data, ...codec.encode(data)]
+  let rebuilt = 0
+  for (const [pos, i] of want.entries()) {
+    if (got[pos] === true) continue
+    const block = await rawBlock(all[i]!)
+    if (!equals(block.cid.bytes, cids[i]!.bytes)) return undefined
+    shards[i] = all[i]
+    rebuilt++
+  }
+  return { shards, rebuilt }
+}

@@ -1,0 +1,58 @@
+import type { Candidate } from '../../core/placement/index.ts'
+import { gatherCandidates, type ShardNetwork } from '../../net/store/index.ts'
+import { CANDIDATE_TTL_MS } from './constants.ts'
+
+/**
+ * Placement candidates for one upload: the directly connected peers with their free pledged
+ * space. Answers are reused for a few seconds (every stripe needs them) and reduced by what
+ * this upload has sent since, so weights stay close to the truth between questions.
+ */
+export class CandidateCache {
+  readonly #network: Pick<ShardNetwork, 'freeSpace'>
+  readonly #peers: () => string[]
+  readonly #ttl: number
+  #list: Candidate[] = []
+  #key = ''
+  #at = Number.NEGATIVE_INFINITY
+  #pending: Promise<Candidate[]> | undefined
+
+  constructor(
+    network: Pick<ShardNetwork, 'freeSpace'>,
+    peers: () => string[],
+    ttl = CANDIDATE_TTL_MS,
+  ) {
+    this.#network = network
+    this.#peers = peers
+    this.#ttl = ttl
+  }
+
+  async get(options: { signal?: AbortSignal; fresh?: boolean } = {}): Promise<Candidate[]> {
+    const peers = [...new Set(this.#peers())].sort()
+    const key = peers.join(' ')
+    if (options.fresh !== true && key === this.#key && Date.now() - this.#at < this.#ttl) {
+      return this.#list
+    }
+    if (this.#pending !== undefined) return this.#pending
+    const pending = gatherCandidates(this.#network, peers, { signal: options.signal }).then(
+      (list) => {
+        this.#list = list
+        this.#key = key
+        this.#at = Date.now()
+        return list
+      },
+    )
+    this.#pending = pending
+    try {
+      return await pending
+    } finally {
+      this.#pending = undefined
+    }
+  }
+
+  /** `bytes` went to `peer`: its free space until the next answer is that much smaller. */
+  spent(peer: string, bytes: number): void {
+    this.#list = this.#list.map((c) =>
+      c.peerId === peer ? { peerId: c.peerId, free: Math.max(0, c.free - bytes) } : c,
+    )
+  }
+}

@@ -1,0 +1,48 @@
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+import { readBlock } from '../../net/store/block-io.ts'
+import { MAX_MANIFEST_BYTES } from '../../core/constants.ts'
+
+/**
+ * Where the owner keeps its own copy of each file's manifest block: the Files view reads the
+ * shard CIDs from it for health and repair without asking the network.
+ */
+export interface ManifestStore {
+  put(cid: CID, bytes: Uint8Array): Promise<void>
+  get(cid: CID): Promise<Uint8Array | undefined>
+  delete(cid: CID): Promise<void>
+}
+
+/** A ManifestStore over this node's blockstore (Helia's, in IndexedDB). */
+export function blockstoreManifests(
+  blockstore: Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>,
+): ManifestStore {
+  return {
+    put: async (cid, bytes) => {
+      await blockstore.put(cid, bytes)
+    },
+    get: async (cid) => {
+      if (!(await blockstore.has(cid))) return undefined
+      return readBlock(blockstore, cid, MAX_MANIFEST_BYTES)
+    },
+    delete: async (cid) => {
+      await blockstore.delete(cid)
+    },
+  }
+}
+
+/** In memory, for tests and for pages without a blockstore. */
+export function memoryManifests(): ManifestStore {
+  const blocks = new Map<string, Uint8Array>()
+  return {
+    put: (cid, bytes) => {
+      blocks.set(cid.toString(), bytes)
+      return Promise.resolve()
+    },
+    get: (cid) => Promise.resolve(blocks.get(cid.toString())),
+    delete: (cid) => {
+      blocks.delete(cid.toString())
+      return Promise.resolve()
+    },
+  }
+}

@@ -1,0 +1,334 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { IDBPDatabase } from 'idb'
+import { CID } from 'multiformats/cid'
+import { fromHex, toHex } from '../../core/bytes.ts'
+import {
+  DEFAULT_SEGMENT_SIZE,
+  FILE_ID_BYTES,
+  KEY_BYTES,
+  MAX_SEGMENT_SIZE,
+} from '../../core/constants.ts'
+import { encodeFile, type ManifestEvent, type StripeEvent } from '../../core/encode-file.ts'
+import { maxPlaintextSize } from '../../core/manifest.ts'
+import {
+  DEFAULT_K,
+  DEFAULT_MANIFEST_COPIES,
+  DEFAULT_N,
+  placeManifest,
+  summarize,
+} from '../../core/placement/index.ts'
+import type { Receipt } from '../../core/protocol/index.ts'
+import type { StripeCodec } from '../../core/stripe.ts'
+import { receiptRecord, storeStripe, type ShardNetwork } from '../../net/store/index.ts'
+import type { CofferDB, FileRecord, ReceiptRecord } from '../../storage/db.ts'
+import { saveFile, updateFile } from '../../storage/files.ts'
+import { clearJournal, journalStripe, readJournal } from '../../storage/journal.ts'
+import { receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
+import { CandidateCache } from './candidates.ts'
+import { PROGRESS_INTERVAL_MS, STORE_STRIPE_CONCURRENCY } from './constants.ts'
+import {
+  FileTooLargeError,
+  NoPeersError,
+  ResumeMismatchError,
+  UploadIncompleteError,
+} from './errors.ts'
+import type { ManifestStore } from './manifest-store.ts'
+
+export interface UploadDeps {
+  db: IDBPDatabase<CofferDB>
+  network: Pick<ShardNetwork, 'store' | 'freeSpace'>
+  /** This node's peer id: the owner named in the file record and in every store request. */
+  owner: string
+  /** Co-op peers connected directly right now (shards never travel over the relay). */
+  peers(): string[]
+  manifests: ManifestStore
+  /** The worker pool in a page; the calling thread when absent. */
+  codec?: StripeCodec
+}
+
+/** What is uploaded: a `File` fits as it is. */
+export interface UploadSource {
+  name: string
+  type: string
+  size: number
+  stream(): ReadableStream<Uint8Array>
+}
+
+export interface UploadProgress {
+  total: number
+  /** Plaintext bytes encrypted and erasure-coded so far. */
+  encoded: number
+  /** Plaintext bytes whose stripes have receipts for every placed shard. */
+  stored: number
+}
+
+export interface UploadOptions {
+  signal?: AbortSignal
+  onProgress?(progress: UploadProgress): void
+  /** The file record exists (state 'uploading'): from here on it is listed. */
+  onRecord?(record: FileRecord): void
+  /** An interrupted upload to finish: same key and file id, so the same bytes give the same CIDs. */
+  resume?: FileRecord
+  segmentSize?: number
+  k?: number
+  n?: number
+  storeConcurrency?: number
+}
+
+export interface UploadResult {
+  record: FileRecord
+  /** Every stripe meets the placement rule; false means "at risk" until repair spreads it. */
+  safe: boolean
+  /** More peers the weakest stripe needs for the rule (0 when safe). */
+  missingPeers: number
+}
+
+function randomBytes(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length))
+}
+
+/** Throws FileTooLargeError when one manifest cannot describe `size` bytes. */
+export function checkUploadSize(
+  size: number,
+  segmentSize = DEFAULT_SEGMENT_SIZE,
+  n = DEFAULT_N,
+): void {
+  const max = maxPlaintextSize(segmentSize, n)
+  if (size > max) {
+    const gb = (max / 1e9).toFixed(1)
+    throw new FileTooLargeError(
+      `This file is too large: Coffer can store files up to ${gb} GB` +
+        (segmentSize < MAX_SEGMENT_SIZE ? ' with its current settings.' : '.'),
+    )
+  }
+}
+
+/** A stored receipt in the shape storeStripe keeps for shards that need no new store. */
+function asReceipt(r: ReceiptRecord): Receipt {
+  return {
+    cid: CID.parse(r.shard),
+    size: r.size,
+    holder: peerIdFromString(r.holder).toMultihash().bytes,
+    time: r.time,
+    signature: r.signature,
+  }
+}
+
+/**
+ * Uploads one file: reads it as a stream, encrypts and erasure-codes it (in the workers),
+ * stores each stripe's shards on co-op peers chosen by the placement rule (several stripes
+ * in parallel, refused shards moved to other peers), keeps every receipt and journals each
+ * stripe, then replicates the manifest block. The record is 'uploading' throughout and
+ * becomes 'complete' only after receipts cover every placed shard and the manifest.
+ *
+ * Resume: pass the interrupted record and the same file; stripes whose shards all have
+ * receipts are encoded again (to rebuild the manifest) but not sent again.
+ */
+export async function uploadFile(
+  deps: UploadDeps,
+  source: UploadSource,
+  options: UploadOptions = {},
+): Promise<UploadResult> {
+  const { db, network, owner } = deps
+  const resume = options.resume
+  const segmentSize = resume?.segmentSize ?? options.segmentSize ?? DEFAULT_SEGMENT_SIZE
+  const k = resume?.k ?? options.k ?? DEFAULT_K
+  const n = resume?.n ?? options.n ?? DEFAULT_N
+  checkUploadSize(source.size, segmentSize, n)
+  if (resume !== undefined && (source.name !== resume.name || source.size !== resume.size)) {
+    throw new ResumeMismatchError(
+      `That is not the file being uploaded: pick “${resume.name}” (${resume.size} bytes).`,
+    )
+  }
+  const outer = options.signal
+  outer?.throwIfAborted()
+
+  const candidates = new CandidateCache(network, () => deps.peers().filter((p) => p !== owner))
+  if ((await candidates.get({ signal: outer })).length === 0) {
+    throw new NoPeersError(
+      'No other member with free space is connected right now, so nobody can keep the file. Try again when another member is online.',
+    )
+  }
+
+  const fileId = resume !== undefined ? fromHex(resume.id) : randomBytes(FILE_ID_BYTES)
+  const record: FileRecord =
+    resume !== undefined
+      ? { ...resume, state: 'uploading' }
+      : {
+          id: toHex(fileId),
+          owner,
+          key: randomBytes(KEY_BYTES),
+          name: source.name,
+          size: source.size,
+          type: source.type,
+          createdAt: Date.now(),
+          state: 'uploading',
+          k,
+          n,
+          segmentSize,
+        }
+  await saveFile(db, record)
+  options.onRecord?.(record)
+
+  const journal = new Map((await readJournal(db, record.id)).map((j) => [j.stripe, j]))
+  const known = new Map<string, ReceiptRecord>()
+  for (const r of await receiptsForFile(db, record.id)) {
+    if (!known.has(r.shard)) known.set(r.shard, r)
+  }
+
+  const inner = new AbortController()
+  const signal = outer ? AbortSignal.any([outer, inner.signal]) : inner.signal
+  const progress: UploadProgress = { total: source.size, encoded: 0, stored: 0 }
+  let lastReport = 0
+  const report = (force = false): void => {
+    const now = Date.now()
+    if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return
+    lastReport = now
+    options.onProgress?.({ ...progress })
+  }
+  let safe = true
+  let missingPeers = 0
+  let failure: Error | undefined
+  const inflight = new Set<Promise<void>>()
+
+  const storeOne = async (ev: StripeEvent, plainBytes: number): Promise<void> => {
+    const existing = ev.shards.map((s) => known.get(s.cid.toString()))
+    let holders: Array<string | undefined> = existing.map((r) => r?.holder)
+    if (existing.some((r) => r === undefined)) {
+      const result = await storeStripe({
+        network,
+        k,
+        shards: ev.shards,
+        candidates: await candidates.get({ signal }),
+        stored: existing.map((r) => (r === undefined ? undefined : asReceipt(r))),
+        storedOn: holders,
+        signal,
+      })
+      const fresh: ReceiptRecord[] = []
+      result.receipts.forEach((r, i) => {
+        if (r === undefined || existing[i] !== undefined) return
+        const rec = receiptRecord(record.id, r)
+        fresh.push(rec)
+        candidates.spent(rec.holder, rec.size)
+      })
+      await saveReceipts(db, fresh)
+      holders = result.placement.assignments
+    }
+    const placement = summarize(holders, k)
+    const placed = holders.filter((h) => h !== undefined).length
+    if (placed < k) {
+      throw new UploadIncompleteError(
+        `Only ${placed} of the ${k} pieces needed were stored: too few members could take them. The upload can be resumed when more members are online.`,
+      )
+    }
+    await journalStripe(db, {
+      fileId: record.id,
+      stripe: ev.index,
+      shards: ev.shards.map((s) => ({ cid: s.cid.toString(), size: s.bytes.length })),
+    })
+    if (!placement.safe) {
+      safe = false
+      missingPeers = Math.max(missingPeers, placement.missingPeers)
+    }
+    progress.stored += plainBytes
+    report()
+  }
+
+  let manifest: ManifestEvent | undefined
+  let previousBytesIn = 0
+  try {
+    const events = encodeFile(
+      source.stream(),
+      { name: source.name, type: source.type },
+      {
+        codec: deps.codec,
+        key: record.key,
+        fileId,
+        segmentSize,
+        k,
+        n,
+        // The envelope's creation time is part of the manifest bytes: fixed, so a resumed
+        // upload yields the same manifest CID.
+        now: () => record.createdAt,
+        signal,
+      },
+    )
+    for await (const ev of events) {
+      if (ev.type === 'manifest') {
+        manifest = ev
+        continue
+      }
+      const entry = journal.get(ev.index)
+      if (
+        entry !== undefined &&
+        entry.shards.some((s, i) => s.cid !== ev.shards[i]?.cid.toString())
+      ) {
+        throw new ResumeMismatchError(
+          `That is not the file being uploaded: its content differs from “${record.name}”.`,
+        )
+      }
+      const plainBytes = ev.bytesIn - previousBytesIn
+      previousBytesIn = ev.bytesIn
+      progress.encoded = ev.bytesIn
+      report()
+      const task: Promise<void> = storeOne(ev, plainBytes).then(
+        () => void inflight.delete(task),
+        (err: unknown) => {
+          inflight.delete(task)
+          failure ??= err instanceof Error ? err : new Error(String(err))
+          inner.abort(err)
+        },
+      )
+      inflight.add(task)
+      while (inflight.size >= (options.storeConcurrency ?? STORE_STRIPE_CONCURRENCY)) {
+        await Promise.race(inflight)
+      }
+      if (failure !== undefined) throw failure
+    }
+    await Promise.all(inflight)
+    if (failure !== undefined) throw failure
+  } catch (err) {
+    // The first stripe failure aborts the encoder; report that failure, not the abort.
+    throw failure ?? err
+  } finally {
+    await Promise.allSettled(inflight)
+  }
+  if (manifest === undefined) throw new UploadIncompleteError('the encoder produced no manifest')
+  report(true)
+
+  const { block } = manifest
+  const manifestKey = block.cid.toString()
+  const all = await candidates.get({ signal, fresh: true })
+  const chosen = placeManifest(block.cid.bytes, all, DEFAULT_MANIFEST_COPIES)
+  const order = [...chosen, ...all.map((c) => c.peerId).filter((p) => !chosen.includes(p))]
+  const already = known.get(manifestKey) !== undefined
+  const copies: ReceiptRecord[] = []
+  const storeCopy = async (peer: string): Promise<void> => {
+    try {
+      const r = await network.store(peer, block.cid, block.bytes, { signal, file: block.cid })
+      copies.push(receiptRecord(record.id, r))
+    } catch {
+      signal.throwIfAborted()
+    }
+  }
+  await Promise.all(chosen.map(storeCopy))
+  // Every chosen peer refused: try the others one by one until some peer keeps a copy.
+  for (const peer of order.slice(chosen.length)) {
+    if (copies.length > 0 || already) break
+    await storeCopy(peer)
+  }
+  if (copies.length === 0 && !already) {
+    throw new UploadIncompleteError(
+      'No member could keep the file’s index (manifest). The upload can be resumed later.',
+    )
+  }
+  await saveReceipts(db, copies)
+  await deps.manifests.put(block.cid, block.bytes)
+  const done = await updateFile(db, record.id, { state: 'complete', manifestCid: manifestKey })
+  await clearJournal(db, record.id)
+  return {
+    record: done ?? { ...record, state: 'complete', manifestCid: manifestKey },
+    safe,
+    missingPeers,
+  }
+}

@@ -1,0 +1,139 @@
+import 'fake-indexeddb/auto'
+import { CID } from 'multiformats/cid'
+import { describe, expect, it } from 'vitest'
+import { computeHealth } from '../../src/core/placement/index.ts'
+import { parseManifest } from '../../src/core/manifest.ts'
+import { openCofferDB } from '../../src/storage/db.ts'
+import { holdersByShard, receiptsForFile } from '../../src/storage/receipts.ts'
+import { planStripeRepair, repairFile, type RepairDeps } from '../../src/state/repair.ts'
+import { memoryManifests } from '../../src/state/upload/manifest-store.ts'
+import { uploadFile } from '../../src/state/upload/upload-file.ts'
+import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.ts'
+
+const SEG = 4096
+let dbCount = 0
+
+async function uploadedAtRisk(data: Uint8Array) {
+  const [owner, first, ...later] = await makePeerIds(5)
+  const coop = new FakeCoop()
+  coop.add(first!)
+  const db = await openCofferDB(`repair-test-${dbCount++}`)
+  const manifests = memoryManifests()
+  const deps: RepairDeps = { db, network: coop.network, owner: owner!, peers: () => coop.online() }
+  const result = await uploadFile({ ...deps, manifests }, bytesSource(data), { segmentSize: SEG })
+  expect(result.safe).toBe(false)
+  const cid = CID.parse(result.record.manifestCid!)
+  const bytes = (await manifests.get(cid))!
+  const target = {
+    fileId: result.record.id,
+    manifestCid: cid,
+    manifestBytes: bytes,
+    layout: parseManifest(bytes).layout,
+  }
+  return { coop, db, deps, target, first: first!, later }
+}
+
+async function health(
+  deps: RepairDeps,
+  target: Awaited<ReturnType<typeof uploadedAtRisk>>['target'],
+  online: string[],
+) {
+  const receipts = await receiptsForFile(deps.db, target.fileId)
+  return computeHealth({
+    k: target.layout.k,
+    n: target.layout.n,
+    stripes: target.layout.stripes.map((s) => s.shards.map((c) => c.toString())),
+    holders: holdersByShard(receipts),
+    online: new Set(online),
+  })
+}
+
+describe('repairFile', () => {
+  it('spreads an at-risk file over peers that joined, and frees the overloaded holder', async () => {
+    const data = randomData(5 * SEG, 7)
+    const { coop, deps, target, first, later } = await uploadedAtRisk(data)
+    expect((await health(deps, target, coop.online())).state).toBe('at-risk')
+    const before = coop.used(coop.peers.get(first)!)
+    for (const id of later) coop.add(id)
+
+    const report = await repairFile(deps, target)
+    expect(report.stripesRepaired).toBe(5)
+    const h = await health(deps, target, coop.online())
+    expect(h.state).toBe('safe')
+    expect(h.peers).toBe(4)
+    // Every stripe: at most ⌈8/4⌉ = 2 shards per peer, and the holders really have them.
+    const receipts = await receiptsForFile(deps.db, target.fileId)
+    for (const stripe of target.layout.stripes) {
+      const perPeer = new Map<string, number>()
+      for (const cid of stripe.shards) {
+        const holders = receipts.filter((r) => r.shard === cid.toString()).map((r) => r.holder)
+        expect(holders).toHaveLength(1)
+        expect(coop.peers.get(holders[0]!)!.blocks.has(cid.toString())).toBe(true)
+        perPeer.set(holders[0]!, (perPeer.get(holders[0]!) ?? 0) + 1)
+      }
+      expect(Math.max(...perPeer.values())).toBeLessThanOrEqual(2)
+    }
+    expect(coop.used(coop.peers.get(first)!)).toBeLessThan(before)
+    expect(report.manifestCopiesAdded).toBe(3)
+
+    // A second pass finds nothing to do.
+    const again = await repairFile(deps, target)
+    expect(again.shardsStored).toBe(0)
+  })
+
+  it('recomputes a shard nobody holds from k others, with the same CID, without the key', async () => {
+    const data = randomData(2 * SEG, 8)
+    const { coop, deps, target, first, later } = await uploadedAtRisk(data)
+    for (const id of later) coop.add(id)
+    // Shard 5 of stripe 0 is lost: its holder dropped it and the receipt is gone.
+    const lost = target.layout.stripes[0]!.shards[5]!
+    coop.peers.get(first)!.blocks.delete(lost.toString())
+    await deps.db.delete('receipts', [lost.toString(), first])
+
+    const report = await repairFile(deps, target)
+    expect(report.shardsRebuilt).toBeGreaterThanOrEqual(1)
+    const holders = (await receiptsForFile(deps.db, target.fileId)).filter(
+      (r) => r.shard === lost.toString(),
+    )
+    expect(holders).toHaveLength(1)
+    expect(coop.peers.get(holders[0]!.holder)!.blocks.has(lost.toString())).toBe(true)
+    expect((await health(deps, target, coop.online())).state).toBe('safe')
+  })
+
+  it('does nothing while no new peer can take shards', async () => {
+    const data = randomData(SEG, 9)
+    const { coop, deps, target } = await uploadedAtRisk(data)
+    const stores = coop.stores
+    const report = await repairFile(deps, target)
+    expect(report.shardsStored).toBe(0)
+    expect(coop.stores).toBe(stores)
+  })
+})
+
+describe('planStripeRepair', () => {
+  const keys = Array.from({ length: 8 }, (_, i) => new Uint8Array([i]))
+  it('keeps each holder’s fair share in place and moves only the excess', () => {
+    const holders = keys.map(() => ['A'])
+    const plan = planStripeRepair({
+      k: 4,
+      shardKeys: keys,
+      holders,
+      candidates: ['A', 'B', 'C', 'D'].map((peerId) => ({ peerId, free: 1e6 })),
+      shardSize: 10,
+    })
+    expect(plan.moves.size).toBe(6)
+    expect([...plan.moves.values()].includes('A')).toBe(false)
+  })
+
+  it('places shards that have no holder', () => {
+    const holders = keys.map((_, i) => (i === 3 ? [] : [`P${i}`]))
+    const plan = planStripeRepair({
+      k: 4,
+      shardKeys: keys,
+      holders,
+      candidates: [...keys.map((_, i) => `P${i}`), 'Q'].map((peerId) => ({ peerId, free: 1e6 })),
+      shardSize: 10,
+    })
+    expect([...plan.moves.keys()]).toEqual([3])
+  })
+})

@@ -1,0 +1,182 @@
+import 'fake-indexeddb/auto'
+import { CID } from 'multiformats/cid'
+import { describe, expect, it } from 'vitest'
+import { decodeFile } from '../../src/core/decode-file.ts'
+import { openManifest, parseManifest } from '../../src/core/manifest.ts'
+import { findHolders, networkBlockSource } from '../../src/net/store/index.ts'
+import { openCofferDB } from '../../src/storage/db.ts'
+import { getFile, listFiles, markInterruptedUploads } from '../../src/storage/files.ts'
+import { readJournal } from '../../src/storage/journal.ts'
+import { receiptsForFile } from '../../src/storage/receipts.ts'
+import {
+  FileTooLargeError,
+  NoPeersError,
+  ResumeMismatchError,
+} from '../../src/state/upload/errors.ts'
+import { memoryManifests } from '../../src/state/upload/manifest-store.ts'
+import { uploadFile, type UploadDeps } from '../../src/state/upload/upload-file.ts'
+import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.ts'
+
+const SEG = 4096
+let dbCount = 0
+
+async function setup(peerCount: number, pledge = 1e9) {
+  const [owner, ...ids] = await makePeerIds(peerCount + 1)
+  const coop = new FakeCoop()
+  for (const id of ids) coop.add(id, pledge)
+  const db = await openCofferDB(`upload-test-${dbCount++}`)
+  const manifests = memoryManifests()
+  const deps: UploadDeps = {
+    db,
+    network: coop.network,
+    owner: owner!,
+    peers: () => coop.online(),
+    manifests,
+  }
+  return { coop, db, deps, manifests, owner: owner!, ids }
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  for await (const p of stream) parts.push(p)
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+/** Downloads the file back through the fake network, finding holders by asking every peer. */
+async function download(coop: FakeCoop, manifestCid: string, key: Uint8Array) {
+  const cid = CID.parse(manifestCid)
+  const holders = await findHolders(coop.network, coop.online(), [cid])
+  const bytes = await coop.network.fetch(holders.get(manifestCid)![0]!, cid)
+  const opened = await openManifest(bytes, key, { cid })
+  const shardCids = opened.manifest.layout.stripes.flatMap((s) => s.shards)
+  const shardHolders = await findHolders(coop.network, coop.online(), shardCids)
+  const source = networkBlockSource({
+    network: coop.network,
+    holders: (c) => shardHolders.get(c.toString()) ?? [],
+  })
+  return readAll(decodeFile(opened, source))
+}
+
+describe('uploadFile', () => {
+  it('stores every shard on peers by the placement rule, keeps receipts, and reads back', async () => {
+    const { coop, db, deps, manifests } = await setup(5)
+    const data = randomData(10 * SEG + 123)
+    const progress: number[] = []
+    const result = await uploadFile(deps, bytesSource(data, 'report.pdf', 'application/pdf'), {
+      segmentSize: SEG,
+      onProgress: (p) => progress.push(p.stored),
+    })
+    expect(result.safe).toBe(true)
+    const record = await getFile(db, result.record.id)
+    expect(record?.state).toBe('complete')
+    expect(record?.name).toBe('report.pdf')
+    const manifestCid = CID.parse(record!.manifestCid!)
+    const manifest = parseManifest((await manifests.get(manifestCid))!)
+    const receipts = await receiptsForFile(db, record!.id)
+    const holders = new Map(receipts.map((r) => [r.shard, r.holder]))
+    for (const stripe of manifest.layout.stripes) {
+      const perPeer = new Map<string, number>()
+      for (const cid of stripe.shards) {
+        const holder = holders.get(cid.toString())
+        expect(holder).toBeDefined()
+        // The receipt's holder really has the block.
+        expect(coop.peers.get(holder!)!.blocks.has(cid.toString())).toBe(true)
+        perPeer.set(holder!, (perPeer.get(holder!) ?? 0) + 1)
+      }
+      // 5 peers, 8 shards: at most ⌈8/5⌉ = 2 on one peer (≤ n − k).
+      expect(Math.max(...perPeer.values())).toBeLessThanOrEqual(2)
+    }
+    expect(receipts.some((r) => r.shard === record!.manifestCid)).toBe(true)
+    expect(await readJournal(db, record!.id)).toEqual([])
+    expect(progress.at(-1)).toBe(data.length)
+    expect(await download(coop, record!.manifestCid!, record!.key)).toEqual(data)
+  })
+
+  it('with one peer stores everything there and reports the file at risk', async () => {
+    const { coop, deps } = await setup(1)
+    const data = randomData(3 * SEG, 2)
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
+    expect(result.safe).toBe(false)
+    expect(result.missingPeers).toBeGreaterThan(0)
+    expect(result.record.state).toBe('complete')
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
+  })
+
+  it('refuses to start without peers, or for a file too large, before storing anything', async () => {
+    const { db, deps, coop } = await setup(0)
+    await expect(uploadFile(deps, bytesSource(randomData(100)))).rejects.toBeInstanceOf(
+      NoPeersError,
+    )
+    coop.add((await makePeerIds(1))[0]!)
+    const huge = {
+      name: 'huge.iso',
+      type: '',
+      size: 1e13,
+      stream: () => {
+        throw new Error('must not be read')
+      },
+    }
+    await expect(uploadFile(deps, huge)).rejects.toBeInstanceOf(FileTooLargeError)
+    expect(await listFiles(db)).toEqual([])
+  })
+
+  it('moves shards a full peer refuses to other peers', async () => {
+    const { coop, deps, ids } = await setup(5)
+    const small = coop.peers.get(ids[0]!)!
+    small.pledge = SEG / 2 // room for about one shard
+    const data = randomData(6 * SEG, 3)
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
+    expect(result.record.state).toBe('complete')
+    expect(coop.used(small)).toBeLessThanOrEqual(SEG / 2)
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
+  })
+
+  it('an interrupted upload is never complete; Resume with the same file skips stored stripes', async () => {
+    const { coop, db, deps } = await setup(4)
+    const data = randomData(12 * SEG, 4)
+    const controller = new AbortController()
+    coop.beforeStore = () => {
+      if (coop.stores >= 40) controller.abort()
+    }
+    await expect(
+      uploadFile(deps, bytesSource(data, 'movie.mp4'), {
+        segmentSize: SEG,
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow()
+    coop.beforeStore = undefined
+    // What start-up does after the tab was closed:
+    const [interrupted] = await markInterruptedUploads(db)
+    expect(interrupted?.state).toBe('interrupted')
+    expect(interrupted?.manifestCid).toBeUndefined()
+    const journaled = await readJournal(db, interrupted!.id)
+    expect(journaled.length).toBeGreaterThan(0)
+
+    // Another file with the same name and size is refused.
+    await expect(
+      uploadFile(deps, bytesSource(randomData(12 * SEG, 5), 'movie.mp4'), {
+        resume: interrupted,
+      }),
+    ).rejects.toBeInstanceOf(ResumeMismatchError)
+    await expect(
+      uploadFile(deps, bytesSource(data, 'other.mp4'), { resume: interrupted }),
+    ).rejects.toBeInstanceOf(ResumeMismatchError)
+
+    const before = coop.stores
+    const result = await uploadFile(deps, bytesSource(data, 'movie.mp4'), {
+      resume: (await getFile(db, interrupted!.id))!,
+    })
+    expect(result.record.state).toBe('complete')
+    expect(result.record.id).toBe(interrupted!.id)
+    // 12 stripes × 8 shards + manifest copies; the journaled stripes were not sent again.
+    const sent = coop.stores - before
+    expect(sent).toBeLessThanOrEqual(12 * 8 - journaled.length * 8 + 8)
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
+  })
+})
