@@ -10,12 +10,18 @@ import { identify, type Identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { IDBBlockstore } from 'blockstore-idb'
 import { IDBDatastore } from 'datastore-idb'
 import { TypedEventEmitter } from 'main-event'
+import type { IDBPDatabase } from 'idb'
+import { openCofferDB, type CofferDB } from '../storage/db.ts'
+import { IdbHoldingLedger } from '../storage/holding-ledger.ts'
+import { idbPledge, idbSpace, type StorageEstimateLike } from '../storage/pledge.ts'
+import { cofferStore, type CofferStore } from './store/index.ts'
+import { cofferFetch, type CofferFetch } from './fetch/index.ts'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { CofferNode, CofferNodeEvents, Coop, NodeStatus, PeerView } from './types.ts'
 import { acquireIdentity, type IdentitySlot } from './identity.ts'
@@ -36,6 +42,8 @@ export type CofferServices = {
   identify: Identify
   ping: Ping
   pubsub: GossipSub
+  store: CofferStore
+  fetch: CofferFetch
 }
 
 export type CofferLibp2p = Libp2p<CofferServices>
@@ -59,6 +67,8 @@ export interface RunningCofferNode extends CofferNode {
   readonly libp2p: CofferLibp2p
   /** The gossipsub topic this co-op discovers its peers on. */
   readonly topic: string
+  /** Coffer's IndexedDB database (files, receipts, holdings, pledge). */
+  readonly db: IDBPDatabase<CofferDB>
 }
 
 /**
@@ -88,6 +98,11 @@ export async function createCofferNode(
     const datastore = new IDBDatastore(`${prefix}-data${suffix}`)
     await blockstore.open()
     await datastore.open()
+    const db = await openCofferDB(init.dbName)
+    // The pledge default is a share of what the browser lets this origin keep.
+    const estimate: StorageEstimateLike | undefined = await globalThis.navigator?.storage
+      ?.estimate?.()
+      .catch(() => undefined)
     options.signal?.throwIfAborted()
 
     const helia = withBitswap(
@@ -113,11 +128,21 @@ export async function createCofferNode(
             allowPublishToZeroTopicPeers: true,
             maxInboundDataLength: MAX_PUBSUB_MESSAGE_BYTES,
           }),
+          // Holdings are kept alive by the ledger, not Helia pins: never run helia.gc() here.
+          store: cofferStore({
+            blockstore,
+            holdings: new IdbHoldingLedger(
+              db,
+              peerIdFromPrivateKey(identity.privateKey).toString(),
+            ),
+            pledge: idbPledge(db, estimate),
+          }),
+          fetch: cofferFetch({ blockstore, space: idbSpace(db, estimate) }),
         },
       }),
     ) as unknown as CofferHelia
     await helia.start()
-    const node = new Node(coop, helia, topic, relays, relayIds, identity)
+    const node = new Node(coop, helia, topic, relays, relayIds, identity, db)
     if (options.signal?.aborted === true) {
       await node.stop()
       options.signal.throwIfAborted()
@@ -143,6 +168,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   readonly helia: CofferHelia
   readonly libp2p: CofferLibp2p
   readonly topic: string
+  readonly db: IDBPDatabase<CofferDB>
   #status: NodeStatus = 'connecting'
   #relays: RelayDialState[]
   #relayIds: Set<string>
@@ -161,8 +187,10 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     relays: Array<ReturnType<typeof multiaddr>>,
     relayIds: Set<string>,
     identity: IdentitySlot,
+    db: IDBPDatabase<CofferDB>,
   ) {
     super()
+    this.db = db
     this.coop = coop
     this.helia = helia
     this.libp2p = helia.libp2p
@@ -225,6 +253,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     try {
       await this.helia.stop()
     } finally {
+      this.db.close()
       this.#identity.release()
       this.#status = 'offline'
       this.safeDispatchEvent('change')
