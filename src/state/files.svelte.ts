@@ -1,0 +1,541 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- the Maps and Sets here are private caches,
+   or built whole and then assigned to a $state.raw field, which is what triggers updates. */
+import type { IDBPDatabase } from 'idb'
+import { CID } from 'multiformats/cid'
+import { parseManifest, type Layout } from '../core/manifest.ts'
+import { computeHealth, type FileHealth } from '../core/placement/index.ts'
+import type { StripeCodec } from '../core/stripe.ts'
+import type { ShardNetwork } from '../net/store/index.ts'
+import type { CofferDB, FileRecord, FileState } from '../storage/db.ts'
+import { listFiles, markInterruptedUploads, updateFile } from '../storage/files.ts'
+import { readJournal } from '../storage/journal.ts'
+import { holdersByShard, receiptsForFile } from '../storage/receipts.ts'
+import { formatBytes } from './format.ts'
+import { repairFile } from './repair.ts'
+import { deleteStoredFile, releaseOrphans } from './upload/delete-stored.ts'
+import { FileTooLargeError, NoPeersError, ResumeMismatchError } from './upload/errors.ts'
+import type { ManifestStore } from './upload/manifest-store.ts'
+import {
+  checkUploadSize,
+  uploadFile,
+  type UploadProgress,
+  type UploadSource,
+} from './upload/upload-file.ts'
+
+/** Everything the Files view needs from the node, injected so tests can pass an in-memory co-op. */
+export interface FilesDeps {
+  db: IDBPDatabase<CofferDB>
+  network: ShardNetwork
+  /** This node's peer id. */
+  owner: string
+  manifests: ManifestStore
+  codec?: StripeCodec | (() => Promise<StripeCodec>)
+  /** Co-op peers connected directly right now. */
+  peers(): string[]
+  /** Calls back when peers come or go; returns the unsubscribe function. */
+  onPeersChange(callback: () => void): () => void
+}
+
+/** Uploads running at once; more files wait their turn. */
+export const PARALLEL_UPLOADS = 2
+/** Peer changes come in bursts (a peer joins: discovery, dial, identify): act once they settle. */
+export const PEER_CHANGE_DEBOUNCE_MS = 1_500
+/** Window of the moving average behind "3.2 MB/s". */
+const SPEED_WINDOW_MS = 3_000
+
+export type UploadPhase = 'waiting' | 'encoding' | 'storing' | 'finishing' | 'failed' | 'done'
+
+/** One running (or waiting, or failed) upload, as the view shows it. */
+export class UploadTask {
+  readonly key: string
+  readonly name: string
+  readonly total: number
+  #phase = $state<UploadPhase>('waiting')
+  #encoded = $state(0)
+  #stored = $state(0)
+  #speed = $state(0)
+  #error = $state<string | undefined>()
+  #fileId = $state<string | undefined>()
+  #samples: Array<{ t: number; bytes: number }> = []
+  readonly controller = new AbortController()
+  startedAt = 0
+  finishedAt = 0
+
+  constructor(key: string, name: string, total: number) {
+    this.key = key
+    this.name = name
+    this.total = total
+  }
+
+  get phase(): UploadPhase {
+    return this.#phase
+  }
+  get encoded(): number {
+    return this.#encoded
+  }
+  get stored(): number {
+    return this.#stored
+  }
+  /** Bytes stored per second, over the last few seconds. */
+  get speed(): number {
+    return this.#speed
+  }
+  get error(): string | undefined {
+    return this.#error
+  }
+  /** The file record's id once it exists. */
+  get fileId(): string | undefined {
+    return this.#fileId
+  }
+  get cancelled(): boolean {
+    return this.controller.signal.aborted
+  }
+
+  /** Fractions 0…1 for the two progress bars. */
+  get encodedFraction(): number {
+    return this.total === 0 ? (this.#phase === 'waiting' ? 0 : 1) : this.#encoded / this.total
+  }
+  get storedFraction(): number {
+    return this.total === 0 ? (this.#phase === 'done' ? 1 : 0) : this.#stored / this.total
+  }
+
+  start(): void {
+    this.#phase = 'encoding'
+    this.startedAt = Date.now()
+    this.#samples = [{ t: this.startedAt, bytes: 0 }]
+  }
+
+  attach(fileId: string): void {
+    this.#fileId = fileId
+  }
+
+  progress(p: UploadProgress): void {
+    this.#encoded = p.encoded
+    this.#stored = p.stored
+    if (p.encoded >= this.total) this.#phase = p.stored >= this.total ? 'finishing' : 'storing'
+    const now = Date.now()
+    this.#samples.push({ t: now, bytes: p.stored })
+    while (this.#samples.length > 2 && now - this.#samples[0]!.t > SPEED_WINDOW_MS) {
+      this.#samples.shift()
+    }
+    const first = this.#samples[0]!
+    const dt = (now - first.t) / 1000
+    this.#speed = dt > 0 ? (p.stored - first.bytes) / dt : 0
+  }
+
+  finish(): void {
+    this.#phase = 'done'
+    this.#encoded = this.total
+    this.#stored = this.total
+    this.finishedAt = Date.now()
+  }
+
+  fail(message: string): void {
+    this.#phase = 'failed'
+    this.#error = message
+  }
+}
+
+export type HealthTone = 'safe' | 'at-risk' | 'unavailable' | 'unknown'
+
+/** One line of the Files view. */
+export interface FileRow {
+  id: string
+  name: string
+  size: number
+  sizeText: string
+  type: string
+  createdAt: number
+  state: FileState
+  manifestCid?: string
+  tone: HealthTone
+  /** "160/160 shards on 4 peers", "at risk: 3 of 4 needed are online". */
+  healthText: string
+  health?: FileHealth
+  upload?: UploadTask
+}
+
+/** "8/8 shards on 5 peers" / "at risk: 3 of 4 needed are online", for one file's health. */
+export function describeHealth(h: FileHealth): { tone: HealthTone; text: string } {
+  const spread = `${h.shardsStored}/${h.shardsTotal} shards on ${h.peers} ${h.peers === 1 ? 'peer' : 'peers'}`
+  if (h.state === 'unavailable') {
+    const more = h.shortfall === 1 ? '1 more holder' : `${h.shortfall} more holders`
+    return {
+      tone: 'unavailable',
+      text: `at risk: ${h.worstStripeOnline} of ${h.k} needed are online (${more} must come online to read it)`,
+    }
+  }
+  if (h.state === 'at-risk') {
+    return {
+      tone: 'at-risk',
+      text: `at risk: ${spread}; losing one peer could lose it. Coffer spreads it further when more members are online.`,
+    }
+  }
+  return { tone: 'safe', text: spread }
+}
+
+/** A plain sentence for an upload failure. */
+export function explainUploadError(err: unknown): string {
+  if (
+    err instanceof FileTooLargeError ||
+    err instanceof NoPeersError ||
+    err instanceof ResumeMismatchError
+  ) {
+    return err.message
+  }
+  if (err instanceof Error && err.name === 'UploadIncompleteError') return err.message
+  return `The upload stopped: ${err instanceof Error ? err.message : String(err)}. You can resume it.`
+}
+
+/**
+ * My files and my uploads: the list (from IndexedDB, so it survives a reload), live health
+ * from the receipts and the peers online, uploads with progress and Cancel, Resume and
+ * Discard for interrupted ones, rename and delete. Repairs at-risk files when peers join.
+ */
+export class FilesState {
+  #deps: FilesDeps | undefined
+  #records = $state.raw<FileRecord[]>([])
+  #tasks = $state.raw<UploadTask[]>([])
+  #health = $state.raw<Map<string, FileHealth>>(new Map())
+  #notice = $state<string | undefined>()
+  #ready = $state(false)
+  #layouts = new Map<string, string[][]>()
+  #unsubscribe: (() => void) | undefined
+  #debounce: ReturnType<typeof setTimeout> | undefined
+  #knownPeers = new Set<string>()
+  #repairing = false
+  #repairAgain = false
+  #running = 0
+  #queue: Array<() => Promise<void>> = []
+  #codec: Promise<StripeCodec | undefined> | undefined
+  #seq = 0
+  #debounceMs: number
+
+  constructor(options: { debounceMs?: number } = {}) {
+    this.#debounceMs = options.debounceMs ?? PEER_CHANGE_DEBOUNCE_MS
+  }
+
+  /** False until the node is attached and the list is read. */
+  get ready(): boolean {
+    return this.#ready
+  }
+
+  /** A message about the last action that could not start (too large, nobody online, …). */
+  get notice(): string | undefined {
+    return this.#notice
+  }
+
+  dismissNotice(): void {
+    this.#notice = undefined
+  }
+
+  /** Running uploads whose file record does not exist yet (waiting, or refused before start). */
+  get pending(): UploadTask[] {
+    return this.#tasks.filter((t) => t.fileId === undefined)
+  }
+
+  get rows(): FileRow[] {
+    const byFile = new Map<string, UploadTask>()
+    for (const t of this.#tasks) if (t.fileId !== undefined) byFile.set(t.fileId, t)
+    return this.#records.map((r) => {
+      const health = this.#health.get(r.id)
+      const upload = byFile.get(r.id)
+      let tone: HealthTone = 'unknown'
+      let healthText = ''
+      if (r.state === 'complete' && health !== undefined) {
+        ;({ tone, text: healthText } = describeHealth(health))
+      } else if (r.state === 'interrupted') {
+        healthText = 'Interrupted: pick the same file again to resume, or discard it.'
+      } else if (r.state === 'uploading') {
+        healthText = upload?.error ?? 'Uploading'
+      }
+      return {
+        id: r.id,
+        name: r.name,
+        size: r.size,
+        sizeText: formatBytes(r.size),
+        type: r.type,
+        createdAt: r.createdAt,
+        state: upload?.phase === 'failed' && r.state === 'uploading' ? 'interrupted' : r.state,
+        ...(r.manifestCid !== undefined ? { manifestCid: r.manifestCid } : {}),
+        tone,
+        healthText,
+        ...(health !== undefined ? { health } : {}),
+        ...(upload !== undefined ? { upload } : {}),
+      }
+    })
+  }
+
+  record(id: string): FileRecord | undefined {
+    return this.#records.find((r) => r.id === id)
+  }
+
+  /** CID string → holder peer ids, from the file's receipts (for download and share). */
+  async holders(id: string): Promise<Map<string, string[]>> {
+    const deps = this.#deps
+    if (deps === undefined) return new Map()
+    return holdersByShard(await receiptsForFile(deps.db, id))
+  }
+
+  /**
+   * Connects the list to a running node. Uploads left 'uploading' by a closed tab become
+   * 'interrupted' here: at this point no upload of this page has started yet.
+   */
+  async attach(deps: FilesDeps): Promise<void> {
+    this.detach()
+    this.#deps = deps
+    await markInterruptedUploads(deps.db)
+    this.#knownPeers = new Set(deps.peers())
+    this.#unsubscribe = deps.onPeersChange(() => this.#peersChanged())
+    await this.refresh()
+    this.#ready = true
+    void this.#maintain()
+  }
+
+  detach(): void {
+    this.#unsubscribe?.()
+    this.#unsubscribe = undefined
+    clearTimeout(this.#debounce)
+    this.#deps = undefined
+    this.#ready = false
+  }
+
+  /** Re-reads the files and recomputes their health. */
+  async refresh(): Promise<void> {
+    const deps = this.#deps
+    if (deps === undefined) return
+    this.#records = await listFiles(deps.db)
+    await this.#updateHealth()
+  }
+
+  /** Starts uploading files (from the picker or a drop); each gets its own progress. */
+  upload(files: Iterable<UploadSource>): UploadTask[] {
+    const tasks: UploadTask[] = []
+    for (const file of files) {
+      const task = new UploadTask(`u${++this.#seq}`, file.name, file.size)
+      try {
+        checkUploadSize(file.size)
+      } catch (err) {
+        this.#notice = `${file.name}: ${explainUploadError(err)}`
+        continue
+      }
+      tasks.push(task)
+      this.#tasks = [...this.#tasks, task]
+      this.#enqueue(() => this.#run(task, file))
+    }
+    return tasks
+  }
+
+  /** Finishes an interrupted upload from the same file picked again. */
+  resume(id: string, file: UploadSource): UploadTask | undefined {
+    const record = this.record(id)
+    if (record === undefined || record.state === 'complete') return undefined
+    if (file.name !== record.name || file.size !== record.size) {
+      this.#notice = `That is not “${record.name}” (${formatBytes(record.size)}): pick the same file to resume.`
+      return undefined
+    }
+    const task = new UploadTask(`u${++this.#seq}`, file.name, file.size)
+    task.attach(id)
+    this.#tasks = [...this.#tasks.filter((t) => t.fileId !== id), task]
+    this.#enqueue(() => this.#run(task, file, record))
+    return task
+  }
+
+  /** Stops an upload; what it stored is deleted from the holders and the file is forgotten. */
+  cancel(task: UploadTask): void {
+    task.controller.abort()
+    if (task.fileId === undefined) this.#dropTask(task)
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    const deps = this.#deps
+    const trimmed = name.trim()
+    if (deps === undefined || trimmed === '') return
+    await updateFile(deps.db, id, { name: trimmed })
+    await this.refresh()
+  }
+
+  /** Deletes a file (or discards an interrupted upload): holders free the space. */
+  async remove(id: string): Promise<void> {
+    const deps = this.#deps
+    const record = this.record(id)
+    if (deps === undefined || record === undefined) return
+    const task = this.#tasks.find((t) => t.fileId === id)
+    if (task !== undefined && task.phase !== 'failed' && task.phase !== 'done') {
+      // A running upload cleans up after itself once it has stopped.
+      task.controller.abort()
+      return
+    }
+    if (task !== undefined) this.#dropTask(task)
+    const { pending } = await deleteStoredFile(deps, record)
+    this.#layouts.delete(id)
+    if (pending > 0) {
+      this.#notice = `“${record.name}” is deleted here; ${pending} of its pieces are on members who are offline and will be freed when they come back.`
+    }
+    await this.refresh()
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #dropTask(task: UploadTask): void {
+    this.#tasks = this.#tasks.filter((t) => t !== task)
+  }
+
+  #enqueue(job: () => Promise<void>): void {
+    this.#queue.push(job)
+    this.#pump()
+  }
+
+  #pump(): void {
+    while (this.#running < PARALLEL_UPLOADS && this.#queue.length > 0) {
+      const job = this.#queue.shift()!
+      this.#running++
+      void job().finally(() => {
+        this.#running--
+        this.#pump()
+      })
+    }
+  }
+
+  #codecFor(deps: FilesDeps): Promise<StripeCodec | undefined> {
+    const c = deps.codec
+    if (typeof c !== 'function') return Promise.resolve(c)
+    this.#codec ??= c().catch(() => undefined)
+    return this.#codec
+  }
+
+  async #run(task: UploadTask, file: UploadSource, resume?: FileRecord): Promise<void> {
+    const deps = this.#deps
+    if (task.cancelled) return this.#dropTask(task)
+    if (deps === undefined) {
+      task.fail('Coffer is not connected yet.')
+      return
+    }
+    task.start()
+    try {
+      const codec = await this.#codecFor(deps)
+      const result = await uploadFile({ ...deps, codec }, file, {
+        signal: task.controller.signal,
+        ...(resume !== undefined ? { resume } : {}),
+        onRecord: (record) => {
+          task.attach(record.id)
+          this.#records = [record, ...this.#records.filter((r) => r.id !== record.id)]
+        },
+        onProgress: (p) => task.progress(p),
+      })
+      task.finish()
+      this.#dropTask(task)
+      this.#layouts.delete(result.record.id)
+      await this.refresh()
+      if (!result.safe) void this.#maintain()
+    } catch (err) {
+      if (task.cancelled) {
+        this.#dropTask(task)
+        if (task.fileId !== undefined) {
+          const record = this.record(task.fileId)
+          if (record !== undefined) await deleteStoredFile(deps, record).catch(() => undefined)
+        }
+        await this.refresh()
+        return
+      }
+      if (task.fileId === undefined) {
+        this.#dropTask(task)
+        this.#notice = `${file.name}: ${explainUploadError(err)}`
+        return
+      }
+      task.fail(explainUploadError(err))
+      await updateFile(deps.db, task.fileId, { state: 'interrupted' }).catch(() => undefined)
+      await this.refresh()
+    }
+  }
+
+  async #layout(deps: FilesDeps, record: FileRecord): Promise<string[][] | undefined> {
+    const cached = this.#layouts.get(record.id)
+    if (cached !== undefined) return cached
+    let stripes: string[][] | undefined
+    if (record.manifestCid !== undefined) {
+      const bytes = await deps.manifests.get(CID.parse(record.manifestCid))
+      if (bytes !== undefined) {
+        stripes = parseManifest(bytes).layout.stripes.map((s) => s.shards.map((c) => c.toString()))
+      }
+    } else {
+      stripes = (await readJournal(deps.db, record.id)).map((j) => j.shards.map((s) => s.cid))
+    }
+    if (stripes !== undefined && record.state === 'complete') this.#layouts.set(record.id, stripes)
+    return stripes
+  }
+
+  async #updateHealth(): Promise<void> {
+    const deps = this.#deps
+    if (deps === undefined) return
+    const online = new Set(deps.peers())
+    const next = new Map<string, FileHealth>()
+    for (const record of this.#records) {
+      if (record.state !== 'complete') continue
+      const stripes = await this.#layout(deps, record)
+      if (stripes === undefined) continue
+      const holders = holdersByShard(await receiptsForFile(deps.db, record.id))
+      next.set(record.id, computeHealth({ k: record.k, n: record.n, stripes, holders, online }))
+    }
+    this.#health = next
+  }
+
+  #peersChanged(): void {
+    clearTimeout(this.#debounce)
+    this.#debounce = setTimeout(() => {
+      const deps = this.#deps
+      if (deps === undefined) return
+      const now = deps.peers()
+      const joined = now.some((p) => !this.#knownPeers.has(p))
+      for (const p of now) this.#knownPeers.add(p)
+      void this.#updateHealth()
+      if (joined) void this.#maintain()
+    }, this.#debounceMs)
+  }
+
+  /**
+   * Repairs at-risk files and retries deletes owed to holders that were offline. One pass at a
+   * time; a request during a pass runs one more pass after it.
+   */
+  async #maintain(): Promise<void> {
+    if (this.#repairing) {
+      this.#repairAgain = true
+      return
+    }
+    this.#repairing = true
+    try {
+      do {
+        this.#repairAgain = false
+        const deps = this.#deps
+        if (deps === undefined) return
+        await releaseOrphans(deps).catch(() => undefined)
+        let changed = false
+        for (const record of this.#records) {
+          const health = this.#health.get(record.id)
+          if (record.state !== 'complete' || health === undefined || health.state === 'safe') {
+            continue
+          }
+          if (record.manifestCid === undefined) continue
+          const cid = CID.parse(record.manifestCid)
+          const bytes = await deps.manifests.get(cid)
+          if (bytes === undefined) continue
+          const layout: Layout = parseManifest(bytes).layout
+          try {
+            const report = await repairFile(deps, {
+              fileId: record.id,
+              manifestCid: cid,
+              manifestBytes: bytes,
+              layout,
+            })
+            if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
+          } catch {
+            // A peer vanished mid-repair: the next peer change tries again.
+          }
+        }
+        if (changed) await this.#updateHealth()
+      } while (this.#repairAgain)
+    } finally {
+      this.#repairing = false
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import 'fake-indexeddb/auto'
+import { describe, expect, it, vi } from 'vitest'
+import { openCofferDB } from '../../src/storage/db.ts'
+import { saveFile } from '../../src/storage/files.ts'
+import { FilesState, type FilesDeps } from '../../src/state/files.svelte.ts'
+import { memoryManifests } from '../../src/state/upload/manifest-store.ts'
+import { parsePledgeInput } from '../../src/state/pledge-state.svelte.ts'
+import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.ts'
+
+let dbCount = 0
+
+async function setup(peerCount: number) {
+  const [owner, ...ids] = await makePeerIds(peerCount + 1)
+  const coop = new FakeCoop()
+  for (const id of ids) coop.add(id)
+  const db = await openCofferDB(`files-state-${dbCount++}`)
+  let listener: (() => void) | undefined
+  const deps: FilesDeps = {
+    db,
+    network: coop.network,
+    owner: owner!,
+    manifests: memoryManifests(),
+    peers: () => coop.online(),
+    onPeersChange: (cb) => {
+      listener = cb
+      return () => (listener = undefined)
+    },
+  }
+  const files = new FilesState({ debounceMs: 10 })
+  await files.attach(deps)
+  return { coop, db, deps, files, ids, changed: () => listener?.() }
+}
+
+function held(coop: FakeCoop): number {
+  let n = 0
+  for (const p of coop.peers.values()) n += p.blocks.size
+  return n
+}
+
+describe('FilesState', () => {
+  it('uploads, shows health, renames, and deletes from the holders', async () => {
+    const { coop, files } = await setup(4)
+    const [task] = files.upload([bytesSource(randomData(3 * 1024 * 1024), 'photo.jpg')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    expect(task?.phase).toBe('done')
+    const row = files.rows[0]!
+    expect(row.name).toBe('photo.jpg')
+    expect(row.tone).toBe('safe')
+    expect(row.healthText).toBe('24/24 shards on 4 peers')
+    expect(held(coop)).toBeGreaterThan(24)
+
+    await files.rename(row.id, '  holiday.jpg ')
+    expect(files.rows[0]?.name).toBe('holiday.jpg')
+
+    await files.remove(row.id)
+    expect(files.rows).toEqual([])
+    expect(held(coop)).toBe(0)
+  })
+
+  it('shows at-risk and how many holders are missing, and repairs when peers join', async () => {
+    {
+      const { coop, files, changed } = await setup(1)
+      files.upload([bytesSource(randomData(1024 * 1024 + 5), 'notes.txt')])
+      await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+      expect(files.rows[0]?.tone).toBe('at-risk')
+      const [only] = coop.online()
+      coop.peers.get(only!)!.online = false
+      changed()
+      await vi.waitFor(() => expect(files.rows[0]?.tone).toBe('unavailable'))
+      expect(files.rows[0]?.healthText).toMatch(/^at risk: 0 of 4 needed are online/)
+
+      coop.peers.get(only!)!.online = true
+      for (const id of await makePeerIds(3)) coop.add(id)
+      changed()
+      await vi.waitFor(() => expect(files.rows[0]?.tone).toBe('safe'), { timeout: 20_000 })
+      expect(files.rows[0]?.healthText).toBe('16/16 shards on 4 peers')
+    }
+  })
+
+  it('lists an upload cut off by a closed tab as interrupted, and Discard frees its shards', async () => {
+    const { db, deps, coop } = await setup(2)
+    const files0 = new FilesState()
+    // A record left 'uploading' with one stored shard, as a closed tab leaves it.
+    const id = 'a0a1a2a3a4a5a6a7a8a9aaabacadaeaf'
+    await saveFile(db, {
+      id,
+      owner: deps.owner,
+      key: new Uint8Array(32),
+      name: 'big.mov',
+      size: 5,
+      type: '',
+      createdAt: 1,
+      state: 'uploading',
+      k: 4,
+      n: 8,
+      segmentSize: 1024 * 1024,
+    })
+    const block = randomData(10)
+    const { rawBlock } = await import('../../src/core/block.ts')
+    const b = await rawBlock(block)
+    const [peer] = coop.online()
+    const receipt = await coop.network.store(peer!, b.cid, b.bytes)
+    const { receiptRecord } = await import('../../src/net/store/index.ts')
+    const { saveReceipts } = await import('../../src/storage/receipts.ts')
+    await saveReceipts(db, [receiptRecord(id, receipt)])
+
+    await files0.attach(deps)
+    expect(files0.rows[0]?.state).toBe('interrupted')
+    expect(files0.resume(id, bytesSource(randomData(6), 'big.mov'))).toBeUndefined()
+    expect(files0.notice).toMatch(/pick the same file/)
+    await files0.remove(id)
+    expect(files0.rows).toEqual([])
+    expect(held(coop)).toBe(0)
+  })
+
+  it('refuses a file too large with a plain message, before starting', async () => {
+    const { files } = await setup(1)
+    const tasks = files.upload([
+      { name: 'huge.iso', type: '', size: 1e13, stream: () => new ReadableStream() },
+    ])
+    expect(tasks).toEqual([])
+    expect(files.notice).toMatch(/^huge\.iso: This file is too large/)
+  })
+})
+
+describe('parsePledgeInput', () => {
+  it('accepts megabytes and refuses nonsense or more than the quota', () => {
+    expect(parsePledgeInput('500', undefined)).toEqual({ bytes: 500_000_000 })
+    expect(parsePledgeInput(' 1,5 ', undefined)).toEqual({ bytes: 1_500_000 })
+    expect(parsePledgeInput('-3', undefined)).toHaveProperty('error')
+    expect(parsePledgeInput('lots', undefined)).toHaveProperty('error')
+    expect(parsePledgeInput('2000', 1e9)).toHaveProperty('error')
+  })
+})
