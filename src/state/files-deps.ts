@@ -1,0 +1,40 @@
+import type { RunningCofferNode } from '../net/node.ts'
+import { shardNetwork } from '../net/store/index.ts'
+import type { CofferNode } from '../net/types.ts'
+import type { StripeCodec } from '../core/stripe.ts'
+import type { FilesDeps } from './files.svelte.ts'
+import { blockstoreManifests } from './upload/manifest-store.ts'
+
+/** A member node with the store and fetch services and Coffer's database (not a test double). */
+export function isRunningNode(node: CofferNode): node is RunningCofferNode {
+  const n = node as Partial<RunningCofferNode>
+  return n.db !== undefined && n.libp2p?.services?.store !== undefined && n.helia !== undefined
+}
+
+let uploadCodec: Promise<StripeCodec> | undefined
+
+/** One worker pool for this page's uploads: encryption and erasure coding off the main thread. */
+export function uploadWorkerPool(): Promise<StripeCodec> {
+  uploadCodec ??= import('../workers/index.ts').then(({ createWorkerPool }) => createWorkerPool())
+  return uploadCodec
+}
+
+/** What the Files view runs on, from the running node. */
+export function filesDepsFromNode(node: RunningCofferNode): FilesDeps {
+  return {
+    db: node.db,
+    network: shardNetwork(node.libp2p.services),
+    owner: node.peerId,
+    manifests: blockstoreManifests(node.helia.blockstore),
+    codec: uploadWorkerPool,
+    peers: () =>
+      node
+        .peers()
+        .filter((p) => p.direct)
+        .map((p) => p.peerId),
+    onPeersChange: (callback) => {
+      node.addEventListener('change', callback)
+      return () => node.removeEventListener('change', callback)
+    },
+  }
+}
