@@ -335,3 +335,105 @@ export async function waitForStatus(
     polling: 200,
   })
 }
+
+// ---------------------------------------------------------------- co-ops and storage (issue 4)
+
+export interface CoopPeers {
+  /** The first peer: it created the co-op (and usually uploads). */
+  owner: Peer
+  /** Peers that joined through the owner's invite link. */
+  members: Peer[]
+}
+
+/**
+ * Opens a co-op of one owner and `members` other peers (joined through the owner's invite),
+ * and waits until the owner is directly connected to every member. Members open in parallel;
+ * `persistent` applies to the owner, `persistentMembers` to the members.
+ */
+export async function openCoop(
+  openPeer: (options?: OpenPeerOptions) => Promise<Peer>,
+  options: { members: number; persistent?: boolean; persistentMembers?: boolean },
+): Promise<CoopPeers> {
+  const owner = await openPeer({ persistent: options.persistent === true })
+  const invite = await inviteLinkOf(owner.page)
+  const members = await Promise.all(
+    Array.from({ length: options.members }, () =>
+      openPeer({ url: invite, persistent: options.persistentMembers === true }),
+    ),
+  )
+  await Promise.all(members.map((m) => peerIdOf(m.page)))
+  await waitForDirectPeers(owner.page, options.members, 90_000)
+  return { owner, members }
+}
+
+/** All values of one object store of a page's IndexedDB database (`coffer`, `coffer-blocks`, …). */
+export function idbValues<T = unknown>(page: Page, dbName: string, store: string): Promise<T[]> {
+  return page.evaluate(
+    ([name, storeName]) =>
+      new Promise<T[]>((resolve, reject) => {
+        const open = indexedDB.open(name)
+        open.onerror = () => reject(open.error ?? new Error('open failed'))
+        open.onsuccess = () => {
+          const db = open.result
+          if (!db.objectStoreNames.contains(storeName)) {
+            db.close()
+            resolve([])
+            return
+          }
+          const req = db.transaction(storeName).objectStore(storeName).getAll()
+          req.onsuccess = () => {
+            db.close()
+            resolve(req.result as T[])
+          }
+          req.onerror = () => reject(req.error ?? new Error('getAll failed'))
+        }
+      }),
+    [dbName, store] as const,
+  )
+}
+
+/**
+ * The blocks in a page's blockstore (blockstore-idb `coffer-blocks`, slot 0), by CID string
+ * (CIDv1 raw; blockstore-idb keys blocks by multihash), with their sizes.
+ */
+export async function blocksOf(page: Page): Promise<Map<string, number>> {
+  const { CID } = await import('multiformats/cid')
+  const raw = await import('multiformats/codecs/raw')
+  const Digest = await import('multiformats/hashes/digest')
+  const { base32upper } = await import('multiformats/bases/base32')
+  const entries = await page.evaluate(
+    () =>
+      new Promise<Array<[string, number]>>((resolve, reject) => {
+        const open = indexedDB.open('coffer-blocks')
+        open.onerror = () => reject(open.error ?? new Error('open failed'))
+        open.onsuccess = () => {
+          const db = open.result
+          if (!db.objectStoreNames.contains('coffer-blocks')) {
+            db.close()
+            resolve([])
+            return
+          }
+          const out: Array<[string, number]> = []
+          const req = db.transaction('coffer-blocks').objectStore('coffer-blocks').openCursor()
+          req.onsuccess = () => {
+            const cursor = req.result
+            if (cursor === null) {
+              db.close()
+              resolve(out)
+              return
+            }
+            const v = cursor.value as Uint8Array | ArrayBuffer
+            out.push([cursor.key as string, v.byteLength])
+            cursor.continue()
+          }
+          req.onerror = () => reject(req.error ?? new Error('cursor failed'))
+        }
+      }),
+  )
+  const blocks = new Map<string, number>()
+  for (const [key, size] of entries) {
+    const digest = Digest.decode(base32upper.decode(key.slice(1)))
+    blocks.set(CID.createV1(raw.code, digest).toString(), size)
+  }
+  return blocks
+}
