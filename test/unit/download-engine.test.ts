@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest'
+import type { CID } from 'multiformats/cid'
+import { blockMatches, WrongKeyError } from '../../src/core/index.ts'
+import { BlockNotFoundError, CorruptBlockError } from '../../src/net/fetch/errors.ts'
+import {
+  openDownload,
+  type DownloadNetwork,
+  type DownloadWait,
+} from '../../src/state/download-engine.ts'
+import { DownloadCancelledError } from '../../src/state/download-errors.ts'
+import { collect, encodeAll, pseudoRandom, sha256hex, type Encoded } from './core-helpers.ts'
+
+/** Peers holding blocks in memory; some online, some reachable only after `connect`. */
+class FakeNetwork implements DownloadNetwork {
+  readonly stores = new Map<string, Map<string, Uint8Array>>()
+  readonly online = new Set<string>()
+  /** Peers that come online when dialled (share-link hints, receipt holders). */
+  readonly dialable = new Set<string>()
+  readonly fetches: Array<{ peer: string; cid: string }> = []
+  readonly listeners = new Set<() => void>()
+  inFlight = 0
+  maxInFlight = 0
+  maxPerPeer = new Map<string, number>()
+  #perPeer = new Map<string, number>()
+
+  hold(peer: string, cid: CID, bytes: Uint8Array): void {
+    let m = this.stores.get(peer)
+    if (!m) this.stores.set(peer, (m = new Map()))
+    m.set(cid.toString(), bytes)
+  }
+  setOnline(peer: string, on: boolean): void {
+    if (on) this.online.add(peer)
+    else this.online.delete(peer)
+    for (const l of [...this.listeners]) l()
+  }
+  directPeers(): string[] {
+    return [...this.online]
+  }
+  async fetch(peer: string, cid: CID): Promise<Uint8Array> {
+    if (!this.online.has(peer)) throw new Error('not connected')
+    this.fetches.push({ peer, cid: cid.toString() })
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    const n = (this.#perPeer.get(peer) ?? 0) + 1
+    this.#perPeer.set(peer, n)
+    this.maxPerPeer.set(peer, Math.max(this.maxPerPeer.get(peer) ?? 0, n))
+    try {
+      await new Promise((r) => setTimeout(r, 2))
+      if (!this.online.has(peer)) throw new Error('connection closed')
+      const bytes = this.stores.get(peer)?.get(cid.toString())
+      if (!bytes) throw new BlockNotFoundError('not found')
+      // The real fetch client checks every block against its CID.
+      if (!(await blockMatches(cid, bytes))) throw new CorruptBlockError('bad bytes')
+      return bytes
+    } finally {
+      this.inFlight--
+      this.#perPeer.set(peer, (this.#perPeer.get(peer) ?? 1) - 1)
+    }
+  }
+  whoHas(peer: string, cids: CID[]): Promise<boolean[]> {
+    if (!this.online.has(peer)) return Promise.reject(new Error('not connected'))
+    const m = this.stores.get(peer)
+    return Promise.resolve(cids.map((c) => m?.has(c.toString()) === true))
+  }
+  connect(peer: string): Promise<void> {
+    if (this.dialable.has(peer)) {
+      this.setOnline(peer, true)
+      return Promise.resolve()
+    }
+    return Promise.reject(new Error('unreachable'))
+  }
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+}
+
+/** Shard i of every stripe on peer `p<i mod peers>`, the manifest on every peer. */
+function spread(net: FakeNetwork, encoded: Encoded, peers: number): void {
+  for (const s of encoded.stripes) {
+    s.shards.forEach((shard, i) => net.hold(`p${i % peers}`, shard.cid, shard.bytes))
+  }
+  for (let p = 0; p < peers; p++) {
+    net.hold(`p${p}`, encoded.final.block.cid, encoded.final.block.bytes)
+  }
+}
+
+const data = pseudoRandom(300_000, 7)
+const options = { segmentSize: 64 * 1024, k: 2, n: 4 }
+
+describe('openDownload', () => {
+  it('finds holders by asking connected peers and returns the exact bytes, spread over peers', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    for (let p = 0; p < 4; p++) net.online.add(`p${p}`)
+    const progress: number[] = []
+    const { opened, stream } = await openDownload(encoded.final.capability, {
+      network: net,
+      onProgress: ({ bytes }) => progress.push(bytes),
+    })
+    expect(opened.envelope.size).toBe(data.length)
+    expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+    expect(progress.at(-1)).toBe(data.length)
+    // Stripes ahead of the reader keep several requests going, on more than one peer at once.
+    expect(net.maxInFlight).toBeGreaterThan(2)
+    expect(new Set(net.fetches.map((f) => f.peer)).size).toBeGreaterThan(1)
+  })
+
+  it('dials hinted peers that are not connected yet', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    for (let p = 0; p < 4; p++) net.dialable.add(`p${p}`)
+    const { stream } = await openDownload(encoded.final.capability, {
+      network: net,
+      peers: ['p0', 'p1', 'p2', 'p3'],
+    })
+    expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+  })
+
+  it('skips and reports a holder serving a corrupted shard, and still yields the exact bytes', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    // p0 rewrites its shard of stripe 1 (shard 0 = a data shard, asked first).
+    const victim = encoded.stripes[1]!.shards[0]!
+    const bad = victim.bytes.slice()
+    bad[10]! ^= 0xff
+    net.hold('p0', victim.cid, bad)
+    for (let p = 0; p < 4; p++) net.online.add(`p${p}`)
+    const reported: string[] = []
+    const { stream } = await openDownload(encoded.final.capability, {
+      network: net,
+      onBadPeer: (peer) => reported.push(peer),
+    })
+    expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+    expect(reported).toEqual(['p0'])
+  })
+
+  it('with k−1 holders online it reports the shortage, then finishes when one more comes back', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    net.online.add('p0')
+    const waits: Array<DownloadWait | undefined> = []
+    const { stream } = await openDownload(encoded.final.capability, {
+      network: net,
+      retryMs: 50,
+      onWait: (w) => {
+        waits.push(w)
+        // The first report of a shortage brings a second holder online.
+        if (w?.kind === 'shards' && !net.online.has('p2'))
+          setTimeout(() => net.setOnline('p2', true), 30)
+      },
+    })
+    const bytes = await collect(stream)
+    expect(sha256hex(bytes)).toBe(sha256hex(data))
+    const shortage = waits.find((w) => w?.kind === 'shards')
+    expect(shortage).toMatchObject({ kind: 'shards', available: 1, needed: 2, missing: 1 })
+    expect(waits.at(-1)).toBeUndefined()
+  })
+
+  it('replaces a holder that disappears mid-download', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    for (let p = 0; p < 4; p++) net.online.add(`p${p}`)
+    let dropped = false
+    const { stream } = await openDownload(encoded.final.capability, {
+      network: net,
+      onProgress: () => {
+        if (!dropped) {
+          dropped = true
+          net.setOnline('p1', false)
+        }
+      },
+    })
+    expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+    expect(dropped).toBe(true)
+  })
+
+  it('waits for the manifest while no holder is reachable, and cancels cleanly', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    const controller = new AbortController()
+    const waits: Array<DownloadWait | undefined> = []
+    const pending = openDownload(encoded.final.capability, {
+      network: net,
+      signal: controller.signal,
+      retryMs: 20,
+      onWait: (w) => {
+        waits.push(w)
+        controller.abort(new DownloadCancelledError('stop'))
+      },
+    })
+    await expect(pending).rejects.toBeInstanceOf(DownloadCancelledError)
+    expect(waits[0]).toEqual({ kind: 'manifest' })
+  })
+
+  it('a wrong key fails with WrongKeyError before any shard is fetched', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    for (let p = 0; p < 4; p++) net.online.add(`p${p}`)
+    const cap = { ...encoded.final.capability, key: new Uint8Array(32).fill(9) }
+    await expect(openDownload(cap, { network: net })).rejects.toBeInstanceOf(WrongKeyError)
+    expect(net.fetches).toHaveLength(1)
+  })
+})
