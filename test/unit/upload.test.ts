@@ -127,13 +127,28 @@ describe('uploadFile', () => {
   })
 
   it('moves shards a full peer refuses to other peers', async () => {
-    const { coop, deps, ids } = await setup(5)
+    const { coop, db, deps, ids, manifests } = await setup(4)
     const small = coop.peers.get(ids[0]!)!
     small.pledge = SEG / 2 // room for about one shard
     const data = randomData(6 * SEG, 3)
     const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
     expect(result.record.state).toBe('complete')
+    expect(result.safe).toBe(true)
     expect(coop.used(small)).toBeLessThanOrEqual(SEG / 2)
+    // Every shard found a holder, none more than n − k of a stripe.
+    const receipts = await receiptsForFile(db, result.record.id)
+    const layout = parseManifest(
+      (await manifests.get(CID.parse(result.record.manifestCid!)))!,
+    ).layout
+    for (const stripe of layout.stripes) {
+      const holders = stripe.shards.map(
+        (c) => receipts.find((r) => r.shard === c.toString())?.holder,
+      )
+      expect(holders.every((h) => h !== undefined)).toBe(true)
+      for (const h of new Set(holders)) {
+        expect(holders.filter((x) => x === h).length).toBeLessThanOrEqual(4)
+      }
+    }
     expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
   })
 
