@@ -25,7 +25,7 @@ class FakeNetwork implements DownloadNetwork {
 
   hold(peer: string, cid: CID, bytes: Uint8Array): void {
     let m = this.stores.get(peer)
-    if (!m) this.stores.set(peer, (m = new Map()))
+    if (!m) this.stores.set(peer, (m = new Map<string, Uint8Array>()))
     m.set(cid.toString(), bytes)
   }
   setOnline(peer: string, on: boolean): void {
