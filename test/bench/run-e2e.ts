@@ -1,0 +1,482 @@
+// `npm run bench:e2e`: six peers in Debian Chromium (separate browser contexts, real WebRTC) and
+// a real relay. Times Coffer's upload-to-complete and download of one file over four holders
+// against plain Helia (UnixFS add + bitswap fetch) and one raw libp2p stream moving the same
+// bytes, samples the memory of the uploading and downloading pages, prints one table and saves
+// the figures to test/bench/results/e2e.json.
+//
+// Environment: BENCH_E2E_MIB (default 64) and BENCH_E2E_LARGE_MIB (default 256, 0 skips the
+// memory run) change the file sizes; CHROMIUM_PATH the browser.
+import '../../src/core/polyfills.ts'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
+import { build } from 'vite'
+import { CHROMIUM_ARGS } from '../../playwright.config.ts'
+import { startRelay, type RunningRelay } from '../../relay/relay.ts'
+import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
+import type { Coop } from '../../src/net/types.ts'
+import type { DownloadFigures, Timed, UploadFigures } from './e2e-page.ts'
+
+const MiB = 1024 * 1024
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const benchDir = fileURLToPath(new URL('.', import.meta.url))
+const outDir = join(root, 'node_modules', '.cache', 'coffer-bench', 'e2e')
+const resultsFile = new URL('results/e2e.json', import.meta.url)
+const SIZE = Number(process.env.BENCH_E2E_MIB ?? 64) * MiB
+const LARGE = Number(process.env.BENCH_E2E_LARGE_MIB ?? 256) * MiB
+const HOLDERS = 4
+const PLEDGE = 4 * 1024 * MiB
+const SAMPLE_MS = 250
+const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
+/** The whole run is killed past this (the brief allows about six minutes). */
+const WATCHDOG_MS = 15 * 60_000
+
+const t0 = Date.now()
+const say = (s: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`)
+const load = (): number => Number(os.loadavg()[0]!.toFixed(2))
+const mbps = (t: Timed): number => t.bytes / 1e6 / (t.ms / 1000)
+
+// ---------------------------------------------------------------- memory sampling
+
+interface MemorySample {
+  /** V8 heap of the page's main thread (Runtime.getHeapUsage usedSize). */
+  heap: number
+  /** ArrayBuffer backing stores of the main thread (outside the V8 heap; file bytes live here). */
+  backing: number
+  /** Performance.getMetrics JSHeapUsedSize, the figure DevTools shows. */
+  jsHeapUsedSize: number
+  /** Sum over the page's dedicated workers of their V8 heap, when the workers can report it. */
+  workers: number | undefined
+}
+
+interface MemoryFigures {
+  samples: number
+  baseline: MemorySample
+  peak: { heap: number; backing: number; total: number; jsHeapUsedSize: number; workers?: number }
+}
+
+class MemorySampler {
+  readonly #cdp: CDPSession
+  readonly #page: Page
+  #timer: ReturnType<typeof setInterval> | undefined
+  #samples: MemorySample[] = []
+  #busy = false
+
+  private constructor(page: Page, cdp: CDPSession) {
+    this.#page = page
+    this.#cdp = cdp
+  }
+
+  static async attach(page: Page): Promise<MemorySampler> {
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Performance.enable')
+    return new MemorySampler(page, cdp)
+  }
+
+  async sample(): Promise<MemorySample> {
+    const usage = (await this.#cdp.send('Runtime.getHeapUsage')) as {
+      usedSize: number
+      backingStorageSize?: number
+    }
+    const { metrics } = await this.#cdp.send('Performance.getMetrics')
+    const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0
+    let workers: number | undefined
+    const sizes = await Promise.all(
+      this.#page
+        .workers()
+        .map((w) =>
+          w
+            .evaluate(
+              () =>
+                (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
+                  ?.usedJSHeapSize,
+            )
+            .catch(() => undefined),
+        ),
+    )
+    if (sizes.length > 0 && sizes.every((s) => typeof s === 'number')) {
+      workers = sizes.reduce<number>((a, b) => a + (b ?? 0), 0)
+    }
+    return {
+      heap: usage.usedSize,
+      backing: usage.backingStorageSize ?? 0,
+      jsHeapUsedSize: jsHeap,
+      workers,
+    }
+  }
+
+  /** Collects garbage, takes the baseline, then samples every SAMPLE_MS until stop(). */
+  async start(): Promise<MemorySample> {
+    await this.#cdp.send('HeapProfiler.collectGarbage')
+    const baseline = await this.sample()
+    this.#samples = [baseline]
+    this.#timer = setInterval(() => {
+      if (this.#busy) return
+      this.#busy = true
+      this.sample()
+        .then((s) => this.#samples.push(s))
+        .catch(() => {})
+        .finally(() => (this.#busy = false))
+    }, SAMPLE_MS)
+    return baseline
+  }
+
+  stop(): MemoryFigures {
+    clearInterval(this.#timer)
+    const s = this.#samples
+    const max = (f: (x: MemorySample) => number): number => Math.max(...s.map(f))
+    const workerValues = s.map((x) => x.workers).filter((w): w is number => w !== undefined)
+    return {
+      samples: s.length,
+      baseline: s[0]!,
+      peak: {
+        heap: max((x) => x.heap),
+        backing: max((x) => x.backing),
+        total: max((x) => x.heap + x.backing),
+        jsHeapUsedSize: max((x) => x.jsHeapUsedSize),
+        ...(workerValues.length > 0 ? { workers: Math.max(...workerValues) } : {}),
+      },
+    }
+  }
+}
+
+// ---------------------------------------------------------------- peers
+
+interface Peer {
+  name: string
+  page: Page
+  peerId: string
+}
+
+async function openPeer(
+  browser: Browser,
+  url: string,
+  name: string,
+  coop: Coop | undefined,
+  relays: string[],
+): Promise<Peer & { coop: Coop }> {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message))
+  page.on('crash', () => console.error(`[${name}] page crashed`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.text().startsWith('[bench]') || DEBUG) {
+      console.error(`[${name}] ${m.text()}`)
+    }
+  })
+  await page.goto(url)
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 })
+  const started = await page.evaluate(([c, r]) => window.benchPeer.start(c, r), [
+    coop,
+    relays,
+  ] as const)
+  return { name, page, ...started }
+}
+
+async function waitForMesh(peers: Peer[], timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const counts = await Promise.all(
+      peers.map((p) => p.page.evaluate(() => window.benchPeer.directPeers().length)),
+    )
+    if (counts.every((c) => c >= peers.length - 1)) return
+    if (Date.now() > deadline) throw new Error(`peers did not all connect: ${counts.join(',')}`)
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+// ---------------------------------------------------------------- run
+
+async function buildPage(): Promise<void> {
+  await build({
+    root: benchDir,
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      target: 'es2023',
+      outDir,
+      emptyOutDir: true,
+      rollupOptions: { input: join(benchDir, 'e2e.html') },
+    },
+    worker: { format: 'es' },
+  })
+}
+
+const watchdog = setTimeout(() => {
+  console.error('bench:e2e took too long; giving up')
+  process.exit(1)
+}, WATCHDOG_MS)
+watchdog.unref()
+
+const loadAtStart = os.loadavg()
+let relay: RunningRelay | undefined
+let browser: Browser | undefined
+const dataDir = await mkdtemp(join(os.tmpdir(), 'coffer-bench-relay-'))
+try {
+  say('building the bench page')
+  await buildPage()
+  relay = await startRelay({
+    host: '127.0.0.1',
+    port: 0,
+    announce: [],
+    dataDir,
+    identityFile: join(dataDir, 'identity.key'),
+    maxReservations: 64,
+    maxConnections: 256,
+    appDir: outDir,
+  })
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+  })
+  const url = `${relay.url}/e2e.html${DEBUG ? '?debug' : ''}`
+  say(`relay ${relay.url}; opening ${HOLDERS + 2} peers`)
+  const owner = await openPeer(browser, url, 'owner', undefined, relay.multiaddrs)
+  const coop = owner.coop
+  const holders: Peer[] = []
+  for (let i = 1; i <= HOLDERS; i++) {
+    holders.push(await openPeer(browser, url, `holder${i}`, coop, relay.multiaddrs))
+  }
+  const downloader = await openPeer(browser, url, 'downloader', coop, relay.multiaddrs)
+  const all = [owner, ...holders, downloader]
+  await waitForMesh(all)
+  say('all peers connected directly')
+  const holderIds = holders.map((h) => h.peerId)
+  for (const h of holders) await h.page.evaluate((b) => window.benchPeer.setPledge(b), PLEDGE)
+  const h1 = holders[0]!
+  await h1.page.evaluate(() => window.benchPeer.rawServe())
+
+  const upMem = await MemorySampler.attach(owner.page)
+  const downMem = await MemorySampler.attach(downloader.page)
+
+  const loads: Record<string, number> = {}
+  const coffer = async (
+    size: number,
+    seed: number,
+  ): Promise<{
+    upload: UploadFigures
+    download: DownloadFigures
+    uploadMemory: MemoryFigures
+    downloadMemory: MemoryFigures
+  }> => {
+    const label = `${size / MiB} MiB`
+    await upMem.start()
+    loads[`coffer-upload-${size / MiB}`] = load()
+    const upload = await owner.page.evaluate((o) => window.benchPeer.upload(o), {
+      seed,
+      size,
+      holders: holderIds,
+    })
+    const uploadMemory = upMem.stop()
+    say(
+      `Coffer upload ${label}: ${(upload.ms / 1000).toFixed(1)} s, ${mbps(upload).toFixed(1)} MB/s`,
+    )
+    await downMem.start()
+    loads[`coffer-download-${size / MiB}`] = load()
+    const download = await downloader.page.evaluate((o) => window.benchPeer.download(o), {
+      manifest: upload.manifest,
+      key: upload.key,
+      size,
+    })
+    const downloadMemory = downMem.stop()
+    say(
+      `Coffer download ${label}: ${(download.ms / 1000).toFixed(1)} s, ${mbps(download).toFixed(1)} MB/s`,
+    )
+    return { upload, download, uploadMemory, downloadMemory }
+  }
+
+  const main = await coffer(SIZE, 1)
+
+  loads['helia-add'] = load()
+  const heliaAdd = await h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
+    seed: 1,
+    size: SIZE,
+  })
+  say(`Helia add: ${(heliaAdd.ms / 1000).toFixed(1)} s`)
+  loads['helia-fetch'] = load()
+  const heliaFetch = await downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
+    cid: heliaAdd.cid,
+    size: SIZE,
+  })
+  say(
+    `Helia bitswap fetch: ${(heliaFetch.ms / 1000).toFixed(1)} s, ${mbps(heliaFetch).toFixed(1)} MB/s`,
+  )
+
+  loads['raw-stream'] = load()
+  const raw = await owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
+    peer: h1.peerId,
+    seed: 1,
+    size: SIZE,
+  })
+  say(`raw stream: ${(raw.ms / 1000).toFixed(1)} s, ${mbps(raw).toFixed(1)} MB/s`)
+
+  const large = LARGE > 0 ? await coffer(LARGE, 2) : undefined
+  const version = browser.version()
+  const userAgent = await owner.page.evaluate(() => navigator.userAgent)
+  const poolSize = main.upload.poolSize
+
+  // ---------------------------------------------------------------- table
+  const rows: Array<[string, Timed]> = [
+    [
+      'Coffer upload-to-complete (encode in workers, store to 4 holders, all receipts)',
+      main.upload,
+    ],
+    [
+      'Coffer download (find holders, k shards/stripe in parallel, verify, decode, decrypt)',
+      main.download,
+    ],
+    ['Helia UnixFS add (unencrypted, one peer, 1 MiB raw leaves, IndexedDB)', heliaAdd],
+    ['Helia bitswap fetch (cat from another peer)', heliaFetch],
+    ['Helia add + bitswap fetch, end to end', { ms: heliaAdd.ms + heliaFetch.ms, bytes: SIZE }],
+    ['one raw libp2p stream over direct WebRTC', raw],
+  ]
+  const ratios = {
+    downloadOverBitswap: mbps(main.download) / mbps(heliaFetch),
+    uploadOverRawStream: mbps(main.upload) / mbps(raw),
+    downloadOverRawStream: mbps(main.download) / mbps(raw),
+  }
+  const ratioRows: Array<[string, number, number | undefined]> = [
+    ['Coffer download / Helia bitswap fetch (goal ≥ 2)', ratios.downloadOverBitswap, 2],
+    ['Coffer upload-to-complete / raw single stream (goal ≥ 1)', ratios.uploadOverRawStream, 1],
+    ['Coffer download / raw single stream', ratios.downloadOverRawStream, undefined],
+  ]
+  const width = Math.max(...rows.map((r) => r[0].length), ...ratioRows.map((r) => r[0].length))
+  const f = (v: number, d = 1, w = 7): string => v.toFixed(d).padStart(w)
+  console.log(
+    `\nCoffer end-to-end benchmark — ${SIZE / MiB} MiB random file, k=${DEFAULT_K} n=${DEFAULT_N}, ` +
+      `${HOLDERS} holder peers, Chromium ${version}, ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}`,
+  )
+  console.log(`${'measurement'.padEnd(width)}   time s    MB/s`)
+  console.log(`${'-'.repeat(width)}  -------  ------`)
+  for (const [label, t] of rows) {
+    console.log(`${label.padEnd(width)}  ${f(t.ms / 1000)} ${f(mbps(t), 1, 7)}`)
+  }
+  console.log(`${'-'.repeat(width)}  -------  ------`)
+  for (const [label, v, goal] of ratioRows) {
+    const verdict = goal === undefined ? '' : v >= goal ? '  (met)' : '  (NOT met)'
+    console.log(`${label.padEnd(width)}  ${f(v, 2, 16)}${verdict}`)
+  }
+
+  const memRows: Array<[string, MemoryFigures]> = [
+    [`uploading page, ${SIZE / MiB} MiB`, main.uploadMemory],
+    [`downloading page, ${SIZE / MiB} MiB`, main.downloadMemory],
+  ]
+  if (large) {
+    memRows.push([`uploading page, ${LARGE / MiB} MiB`, large.uploadMemory])
+    memRows.push([`downloading page, ${LARGE / MiB} MiB`, large.downloadMemory])
+  }
+  const m = (b: number | undefined): string => (b === undefined ? '     –' : f(b / MiB, 0, 6))
+  console.log(
+    `\nPeak memory, MiB (main thread: V8 heap + ArrayBuffer backing stores, CDP Runtime.getHeapUsage every ${SAMPLE_MS} ms; workers: V8 heap)`,
+  )
+  const mw = Math.max(...memRows.map((r) => r[0].length))
+  console.log(`${'page, file'.padEnd(mw)}  before   heap  buffers  total  growth  workers`)
+  for (const [label, mf] of memRows) {
+    const before = mf.baseline.heap + mf.baseline.backing
+    console.log(
+      `${label.padEnd(mw)}  ${m(before)} ${m(mf.peak.heap)}  ${m(mf.peak.backing)}   ${m(mf.peak.total)}  ${m(mf.peak.total - before)}   ${m(mf.peak.workers)}`,
+    )
+  }
+  if (large) {
+    const lu = large.upload
+    const ld = large.download
+    console.log(
+      `(${LARGE / MiB} MiB: upload ${f(lu.ms / 1000)} s = ${mbps(lu).toFixed(1)} MB/s, ` +
+        `download ${f(ld.ms / 1000)} s = ${mbps(ld).toFixed(1)} MB/s)`,
+    )
+  }
+  console.log(
+    `\nEngines: src/state/upload/upload-file.ts uploadFile and src/state/download-engine.ts openDownload ` +
+      `(default settings), worker pool of ${poolSize}; sink discards (the engine checks the whole-file SHA-256). ` +
+      `MB = 10^6 bytes of the plaintext file. One sample each. ` +
+      `Load average ${loadAtStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores ` +
+      `(other work shares this machine); ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
+  )
+
+  const timed = (t: Timed) => ({ seconds: round(t.ms / 1000, 2), mbPerSec: round(mbps(t), 2) })
+  const memJson = (mf: MemoryFigures) => ({
+    samples: mf.samples,
+    baselineBytes: mf.baseline,
+    peakBytes: mf.peak,
+    growthBytes: mf.peak.total - (mf.baseline.heap + mf.baseline.backing),
+  })
+  const json = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: os.loadavg(),
+      loadAverageBeforeEachStep: loads,
+    },
+    chromium: { version, userAgent, args: CHROMIUM_ARGS, headless: true },
+    settings: {
+      fileBytes: SIZE,
+      largeFileBytes: LARGE,
+      holders: HOLDERS,
+      k: DEFAULT_K,
+      n: DEFAULT_N,
+      workerPoolSize: poolSize,
+      heliaImport: "@helia/unixfs addByteStream, profile 'unixfs-v1-2025' (1 MiB raw leaves)",
+      rawStreamChunkBytes: 64 * 1024,
+      engines: {
+        upload: 'src/state/upload/upload-file.ts uploadFile',
+        download: 'src/state/download-engine.ts openDownload',
+      },
+      sink: 'discard (the engine verifies the whole-file SHA-256)',
+      contexts: 'one Chromium, six incognito contexts (IndexedDB in memory)',
+    },
+    unit: 'MB/s = 10^6 bytes of the plaintext file per second',
+    figures: {
+      cofferUpload: {
+        ...timed(main.upload),
+        safe: main.upload.safe,
+        receipts: main.upload.receipts,
+        shardsPerHolder: main.upload.holders,
+      },
+      cofferDownload: timed(main.download),
+      heliaAdd: timed(heliaAdd),
+      heliaBitswapFetch: timed(heliaFetch),
+      heliaAddPlusFetch: timed({ ms: heliaAdd.ms + heliaFetch.ms, bytes: SIZE }),
+      rawStream: timed(raw),
+      ...(large
+        ? { cofferUploadLarge: timed(large.upload), cofferDownloadLarge: timed(large.download) }
+        : {}),
+    },
+    ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 2)])),
+    memory: {
+      measured:
+        'main thread of the page: V8 heap (Runtime.getHeapUsage usedSize) + ArrayBuffer backing stores (backingStorageSize), ' +
+        `sampled every ${SAMPLE_MS} ms after a forced GC baseline; also Performance.getMetrics JSHeapUsedSize; ` +
+        'workers: performance.memory.usedJSHeapSize of each dedicated worker, when available',
+      [`upload${SIZE / MiB}MiB`]: memJson(main.uploadMemory),
+      [`download${SIZE / MiB}MiB`]: memJson(main.downloadMemory),
+      ...(large
+        ? {
+            [`upload${LARGE / MiB}MiB`]: memJson(large.uploadMemory),
+            [`download${LARGE / MiB}MiB`]: memJson(large.downloadMemory),
+          }
+        : {}),
+    },
+    totalSeconds: round((Date.now() - t0) / 1000, 0),
+  }
+  await mkdir(new URL('.', resultsFile), { recursive: true })
+  await writeFile(resultsFile, JSON.stringify(json, null, 2) + '\n')
+  console.log(`saved ${fileURLToPath(resultsFile)}`)
+  for (const p of all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
+} finally {
+  await browser?.close()
+  await relay?.stop()
+  await rm(dataDir, { recursive: true, force: true })
+  clearTimeout(watchdog)
+}
+
+function round(v: number, digits = 1): number {
+  return Number(v.toFixed(digits))
+}
