@@ -40,7 +40,10 @@ export type DownloadWait =
       /** Distinct shards of the stripe reachable now (valid holders online). */
       available: number
       needed: number
-      /** How many more holders must come online (each holds at least one missing shard). */
+      /**
+       * How many more holders must come online, assuming each returning holder brings as many
+       * shards of the stripe as the most any known holder keeps.
+       */
       missing: number
     }
 
@@ -159,6 +162,15 @@ export class HolderBook {
 
   holders(cid: string): string[] {
     return [...(this.#byCid.get(cid) ?? [])]
+  }
+
+  /** Most shards of `cids` any one known holder has: how much one returning holder brings. */
+  mostHeldByOne(cids: CID[]): number {
+    const counts = new Map<string, number>()
+    for (const c of cids) {
+      for (const p of this.#byCid.get(c.toString()) ?? []) counts.set(p, (counts.get(p) ?? 0) + 1)
+    }
+    return Math.max(1, ...counts.values())
   }
 
   /** A connected, trusted holder of `cid` exists right now. */
@@ -408,12 +420,14 @@ export async function openDownload(
           (c) => cache.has(c.toString()) || book.reachable(c.toString(), direct),
         ).length
         waiting.add(index)
+        const short = Math.max(1, layout.k - available)
         wait({
           kind: 'shards',
           stripe: index,
           available,
           needed: layout.k,
-          missing: Math.max(1, layout.k - available),
+          // Holders seen so far tell how many shards of a stripe each keeps.
+          missing: Math.ceil(short / book.mostHeldByOne(stripe.shards)),
         })
         await nextChange(network, retryMs, signal)
         await book.connectKnown(signal)

@@ -142,7 +142,7 @@ export class Download {
       return 'None of the devices holding this file are reachable right now. The download starts by itself when one comes online.'
     }
     const more = w.missing === 1 ? '1 more holder' : `${w.missing} more holders`
-    return `Part ${w.stripe + 1} needs ${more} to come online (${w.available} of ${w.needed} pieces reachable). The download continues by itself when they do.`
+    return `Waiting: this download needs ${more} to come online. Only ${w.available} of the ${w.needed} pieces needed for part ${w.stripe + 1} are reachable. It continues by itself when they come online.`
   }
   /** Peer ids caught serving corrupted pieces (skipped). */
   get badPeers(): string[] {

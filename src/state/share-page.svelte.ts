@@ -1,0 +1,321 @@
+import {
+  InvalidCapabilityError,
+  InvalidShareLinkError,
+  parseShareFragment,
+  UnsupportedCapabilityError,
+  WrongKeyError,
+  type ReadCapability,
+} from '../core/index.ts'
+import type { GuestNode } from '../net/guest-node.ts'
+import { openDownload, type DownloadNetwork, type DownloadWait } from './download-engine.ts'
+import { libp2pDownloadNetwork } from './download-network.ts'
+import { Download, startDownload, type SaveChoice } from './download.svelte.ts'
+import { fetchConfig } from './config.ts'
+import { formatBytes, shortPeerId } from './format.ts'
+
+/** Share links start with this fragment: `<app>#/s/<read capability>[?r=…&p=…]`. */
+export const SHARE_FRAGMENT_PREFIX = '#/s/'
+
+export function isShareFragment(hash: string): boolean {
+  return hash.startsWith(SHARE_FRAGMENT_PREFIX)
+}
+
+/** A page that cannot go on, in the visitor's words: what happened and what to do. */
+export interface LinkProblem {
+  kind: 'damaged' | 'unsupported' | 'wrong-key' | 'no-relay' | 'failed'
+  title: string
+  message: string
+  advice: string
+}
+
+/** Media types previewed inline; anything else is offered for download only. */
+export type PreviewKind = 'image' | 'text' | 'audio' | 'video' | 'pdf'
+
+/** Previews are downloaded into memory (a blob URL), so they are kept to modest files. */
+export const PREVIEW_MAX_BYTES = 32 * 1024 * 1024
+/** Text previews show the beginning of the file only. */
+export const TEXT_PREVIEW_CHARS = 200_000
+
+export function previewKind(type: string): PreviewKind | undefined {
+  const t = type.toLowerCase().split(';')[0]!.trim()
+  if (/^image\/(png|jpeg|gif|webp|avif|bmp|svg\+xml)$/.test(t)) return 'image'
+  if (t.startsWith('text/') || t === 'application/json') return 'text'
+  if (t.startsWith('audio/')) return 'audio'
+  if (t.startsWith('video/')) return 'video'
+  if (t === 'application/pdf') return 'pdf'
+  return undefined
+}
+
+/** Turns a link-parsing or opening failure into words for the visitor. */
+export function explainLinkProblem(err: unknown): LinkProblem {
+  if (err instanceof UnsupportedCapabilityError) {
+    return {
+      kind: 'unsupported',
+      title: 'This link is from a different version of Coffer',
+      message:
+        'The link uses a format this version of Coffer does not understand, so the file cannot be opened here.',
+      advice:
+        'Reload the page to get the latest version of Coffer. If that does not help, ask the sender to share the file again.',
+    }
+  }
+  if (err instanceof InvalidCapabilityError || err instanceof InvalidShareLinkError) {
+    return {
+      kind: 'damaged',
+      title: 'This link is incomplete or damaged',
+      message:
+        'Part of the link is missing or was changed, often because it was cut off or altered when it was copied. Without the whole link the file cannot be found or unlocked.',
+      advice:
+        'Ask the sender to send the link again, and copy it in full (it is long, and everything after “#” matters).',
+    }
+  }
+  if (err instanceof WrongKeyError) {
+    return {
+      kind: 'wrong-key',
+      title: 'This link does not unlock the file',
+      message:
+        'The file was found, but the key in the link does not open it. The link was probably changed after it was made.',
+      advice: 'Ask the sender to share the file again and use the new link.',
+    }
+  }
+  return {
+    kind: 'failed',
+    title: 'The file could not be opened',
+    message: `Something went wrong while opening the file (${err instanceof Error ? err.message : String(err)}).`,
+    advice: 'Reload the page to try again. If it keeps happening, ask the sender for a new link.',
+  }
+}
+
+export interface SharePageDeps {
+  /** Starts the visitor's guest node on the given relays. */
+  createGuest(relays: string[], options: { signal: AbortSignal }): Promise<GuestNode>
+  /** The relays of the server that served the app, for links without `r=` hints. */
+  fetchRelays(options: { signal: AbortSignal }): Promise<string[]>
+}
+
+export type SharePhase = 'invalid' | 'connecting' | 'opening' | 'ready' | 'failed'
+
+/**
+ * The page a share link opens, for anyone: parses the link, starts a guest node (no co-op, no
+ * storage), finds the holders, opens the manifest (name, size, type), previews small files
+ * inline and offers Download. Every failure ends on a plain-language problem, never a blank page.
+ */
+export class SharePageState {
+  #phase = $state<SharePhase>('connecting')
+  #problem = $state.raw<LinkProblem | undefined>()
+  #name = $state('')
+  #type = $state('')
+  #size = $state(0)
+  #wait = $state.raw<DownloadWait | undefined>()
+  #preview = $state.raw<Download | undefined>()
+  #previewUrl = $state<string | undefined>()
+  #previewText = $state<string | undefined>()
+  #download = $state.raw<Download | undefined>()
+  #capability: ReadCapability | undefined
+  #hintRelays: string[] = []
+  #hintPeers: string[] = []
+  #deps: SharePageDeps
+  #guest: GuestNode | undefined
+  #network: DownloadNetwork | undefined
+  #controller = new AbortController()
+
+  /** The fragment this page was opened with. */
+  readonly hash: string
+
+  constructor(hash: string, deps: SharePageDeps) {
+    this.hash = hash
+    this.#deps = deps
+    try {
+      const link = parseShareFragment(hash)
+      this.#capability = link.capability
+      this.#hintRelays = link.relays
+      this.#hintPeers = link.peers
+    } catch (err) {
+      this.#phase = 'invalid'
+      this.#problem = explainLinkProblem(err)
+    }
+  }
+
+  get phase(): SharePhase {
+    return this.#phase
+  }
+  get problem(): LinkProblem | undefined {
+    return this.#problem
+  }
+  get name(): string {
+    return this.#name
+  }
+  get type(): string {
+    return this.#type
+  }
+  get size(): number {
+    return this.#size
+  }
+  get sizeText(): string {
+    return formatBytes(this.#size)
+  }
+  get guestId(): string | undefined {
+    return this.#guest?.peerId
+  }
+  get previewKind(): PreviewKind | undefined {
+    return previewKind(this.#type)
+  }
+  /** Why the page is still looking, in words, or undefined. */
+  get waitMessage(): string | undefined {
+    if (this.#wait?.kind === 'manifest') {
+      return 'None of the devices holding this file are online right now. This page keeps looking and opens the file as soon as one of them comes online.'
+    }
+    return undefined
+  }
+  get previewTooLarge(): boolean {
+    return this.previewKind !== undefined && this.#size > PREVIEW_MAX_BYTES
+  }
+  /** The memory download that feeds the preview (progress, skipped peers). */
+  get preview(): Download | undefined {
+    return this.#preview
+  }
+  get previewUrl(): string | undefined {
+    return this.#previewUrl
+  }
+  get previewText(): string | undefined {
+    return this.#previewText
+  }
+  get download(): Download | undefined {
+    return this.#download
+  }
+  get hintPeers(): string[] {
+    return this.#hintPeers.map(shortPeerId)
+  }
+
+  /** Connects and opens the manifest; never throws (failures become `problem`). */
+  async start(): Promise<void> {
+    const cap = this.#capability
+    if (cap === undefined) return
+    const signal = this.#controller.signal
+    try {
+      let relays = this.#hintRelays
+      if (relays.length === 0) relays = await this.#deps.fetchRelays({ signal })
+      if (relays.length === 0) {
+        this.#fail({
+          kind: 'no-relay',
+          title: 'Coffer cannot reach the co-op',
+          message:
+            'The link does not say which relay server introduces the co-op’s devices, and this server did not name one either.',
+          advice: 'Ask the sender for a new link, made with an up-to-date Coffer.',
+        })
+        return
+      }
+      this.#guest = await this.#deps.createGuest(relays, { signal })
+      this.#network = libp2pDownloadNetwork(this.#guest.libp2p, {
+        relays: this.#guest.relays,
+        relayIds: this.#guest.relayIds,
+      })
+      this.#phase = 'opening'
+      const { opened, stream } = await openDownload(cap, {
+        network: this.#network,
+        peers: this.#hintPeers,
+        signal,
+        onWait: (w) => {
+          this.#wait = w
+        },
+      })
+      await stream.cancel()
+      this.#wait = undefined
+      this.#name = opened.envelope.name
+      this.#type = opened.envelope.type
+      this.#size = opened.envelope.size
+      this.#phase = 'ready'
+      if (this.previewKind !== undefined && !this.previewTooLarge) this.#startPreview()
+    } catch (err) {
+      if (signal.aborted) return
+      this.#fail(explainLinkProblem(err))
+    }
+  }
+
+  #fail(problem: LinkProblem): void {
+    this.#phase = 'failed'
+    this.#problem = problem
+  }
+
+  #startPreview(): void {
+    const preview = this.#begin('memory')
+    this.#preview = preview
+    void preview.finished.then(async () => {
+      const blob = preview.blob
+      if (blob === undefined) return
+      if (this.previewKind === 'text') {
+        this.#previewText = (await blob.slice(0, TEXT_PREVIEW_CHARS * 4).text()).slice(
+          0,
+          TEXT_PREVIEW_CHARS,
+        )
+      } else {
+        this.#previewUrl = URL.createObjectURL(blob)
+      }
+    })
+  }
+
+  #begin(save: SaveChoice): Download {
+    if (this.#capability === undefined || this.#network === undefined) {
+      throw new Error('the file is not open')
+    }
+    return startDownload({
+      capability: this.#capability,
+      network: this.#network,
+      name: this.#name,
+      peers: this.#hintPeers,
+      save,
+    })
+  }
+
+  /**
+   * The Download button. Call from the click handler (the save picker needs the gesture). A
+   * finished preview already holds the exact bytes, so it is saved from memory without
+   * fetching again.
+   */
+  saveFile(save: SaveChoice = 'auto'): Download | undefined {
+    if (this.#phase !== 'ready') return undefined
+    const blob = this.#preview?.blob
+    if (blob !== undefined && save === 'auto') {
+      saveBlob(blob, this.#name)
+      this.#download = this.#preview
+      return this.#preview
+    }
+    this.#download = this.#begin(save)
+    return this.#download
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort()
+    this.#preview?.cancel()
+    this.#download?.cancel()
+    if (this.#previewUrl) URL.revokeObjectURL(this.#previewUrl)
+    await this.#guest?.stop()
+  }
+}
+
+/** Hands a finished in-memory file to the browser's download manager. */
+export function saveBlob(blob: Blob, name: string, doc: Document = document): void {
+  const url = URL.createObjectURL(blob)
+  const a = doc.createElement('a')
+  a.href = url
+  a.download = name
+  a.hidden = true
+  doc.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
+/** The share page of this browser tab: guest node on the link's relays (or the server's). */
+export function createBrowserSharePage(location: Location): SharePageState {
+  return new SharePageState(location.hash, {
+    createGuest: async (relays, options) => {
+      const { createGuestNode } = await import('../net/guest-node.ts')
+      return createGuestNode({ relays }, options)
+    },
+    fetchRelays: async (options) => {
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
+      const url = new URL('config.json', location.href).href
+      return (await fetchConfig(url, options))?.relays ?? []
+    },
+  })
+}
