@@ -41,6 +41,8 @@ export interface UploadFigures extends Timed {
   receipts: number
   holders: Record<string, number>
   poolSize: number
+  /** Failed store/space calls (retried elsewhere by the engine), by error. */
+  problems: Record<string, number>
 }
 
 export interface DownloadFigures extends Timed {
@@ -133,10 +135,24 @@ window.benchPeer = {
     const n = need()
     const codec = workerPool()
     const started = performance.now()
+    // Counts what went wrong on the wire, so a failed run says why.
+    const inner = shardNetwork(n.libp2p.services)
+    const problems = new Map<string, number>()
+    const note = (what: string, err: unknown): never => {
+      const key = `${what}: ${err instanceof Error ? `${err.name}: ${err.message.slice(0, 120)}` : String(err)}`
+      problems.set(key, (problems.get(key) ?? 0) + 1)
+      throw err
+    }
+    const network: typeof inner = {
+      ...inner,
+      store: (peer, cid, bytes, o) =>
+        inner.store(peer, cid, bytes, o).catch((e) => note('store', e)),
+      freeSpace: (peer, o) => inner.freeSpace(peer, o).catch((e) => note('space', e)),
+    }
     const result = await uploadFile(
       {
         db: n.db,
-        network: shardNetwork(n.libp2p.services),
+        network,
         owner: n.peerId,
         // Only the four holder peers may be chosen: the downloading peer is a member too.
         peers: () =>
@@ -157,7 +173,10 @@ window.benchPeer = {
         onProgress: (p) =>
           progress(`upload encoded ${p.encoded / MiB} MiB, stored ${p.stored / MiB} MiB`, started),
       },
-    )
+    ).catch((err: unknown) => {
+      const detail = [...problems].map(([k, v]) => `${v}× ${k}`).join('; ')
+      throw new Error(`${String(err)} [network problems: ${detail || 'none'}]`)
+    })
     const ms = performance.now() - started
     const receipts = await receiptsForFile(n.db, result.record.id)
     const perHolder: Record<string, number> = {}
@@ -172,6 +191,7 @@ window.benchPeer = {
       receipts: receipts.length,
       holders: perHolder,
       poolSize: codec.size,
+      problems: Object.fromEntries(problems),
     }
   },
 

@@ -7,9 +7,11 @@
 // Environment: BENCH_E2E_MIB (default 64) and BENCH_E2E_LARGE_MIB (default 256, 0 skips the
 // memory run) change the file sizes; CHROMIUM_PATH the browser.
 import '../../src/core/polyfills.ts'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
 import os from 'node:os'
-import { join } from 'node:path'
+import { extname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
 import { build } from 'vite'
@@ -31,7 +33,7 @@ const PLEDGE = 4 * 1024 * MiB
 const SAMPLE_MS = 250
 const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
 /** The whole run is killed past this (the brief allows about six minutes). */
-const WATCHDOG_MS = 15 * 60_000
+const WATCHDOG_MS = Number(process.env.BENCH_E2E_WATCHDOG_MIN ?? 30) * 60_000
 
 const t0 = Date.now()
 const say = (s: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`)
@@ -47,14 +49,47 @@ interface MemorySample {
   backing: number
   /** Performance.getMetrics JSHeapUsedSize, the figure DevTools shows. */
   jsHeapUsedSize: number
-  /** Sum over the page's dedicated workers of their V8 heap, when the workers can report it. */
-  workers: number | undefined
+  /**
+   * performance.measureUserAgentSpecificMemory() (cross-origin isolated page): all bytes, and
+   * the part attributed to the page's dedicated workers (the stripe worker pool).
+   */
+  uaTotal?: number
+  uaWorkers?: number
 }
 
 interface MemoryFigures {
   samples: number
   baseline: MemorySample
-  peak: { heap: number; backing: number; total: number; jsHeapUsedSize: number; workers?: number }
+  peak: {
+    heap: number
+    backing: number
+    total: number
+    jsHeapUsedSize: number
+    uaTotal?: number
+    uaWorkers?: number
+  }
+}
+
+interface UaMemory {
+  bytes: number
+  workers: number
+}
+
+/** Runs in the page: the browser's own memory attribution, workers included. */
+async function measureUa(): Promise<UaMemory | undefined> {
+  const perf = performance as unknown as {
+    measureUserAgentSpecificMemory?: () => Promise<{
+      bytes: number
+      breakdown: Array<{ bytes: number; attribution: Array<{ scope?: string }> }>
+    }>
+  }
+  if (!crossOriginIsolated || perf.measureUserAgentSpecificMemory === undefined) return undefined
+  const m = await perf.measureUserAgentSpecificMemory()
+  let workers = 0
+  for (const b of m.breakdown) {
+    if (b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')) workers += b.bytes
+  }
+  return { bytes: m.bytes, workers }
 }
 
 class MemorySampler {
@@ -63,6 +98,8 @@ class MemorySampler {
   #timer: ReturnType<typeof setInterval> | undefined
   #samples: MemorySample[] = []
   #busy = false
+  #ua: UaMemory[] = []
+  #uaBusy = false
 
   private constructor(page: Page, cdp: CDPSession) {
     this.#page = page
@@ -82,43 +119,41 @@ class MemorySampler {
     }
     const { metrics } = await this.#cdp.send('Performance.getMetrics')
     const jsHeap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0
-    let workers: number | undefined
-    const sizes = await Promise.all(
-      this.#page
-        .workers()
-        .map((w) =>
-          w
-            .evaluate(
-              () =>
-                (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
-                  ?.usedJSHeapSize,
-            )
-            .catch(() => undefined),
-        ),
-    )
-    if (sizes.length > 0 && sizes.every((s) => typeof s === 'number')) {
-      workers = sizes.reduce<number>((a, b) => a + (b ?? 0), 0)
-    }
     return {
       heap: usage.usedSize,
       backing: usage.backingStorageSize ?? 0,
       jsHeapUsedSize: jsHeap,
-      workers,
     }
+  }
+
+  /** The slower browser-wide measurement, taken about once a second beside the CDP samples. */
+  async sampleUa(): Promise<UaMemory | undefined> {
+    return this.#page.evaluate(measureUa).catch(() => undefined)
   }
 
   /** Collects garbage, takes the baseline, then samples every SAMPLE_MS until stop(). */
   async start(): Promise<MemorySample> {
     await this.#cdp.send('HeapProfiler.collectGarbage')
-    const baseline = await this.sample()
+    const ua = await this.sampleUa()
+    const baseline = { ...(await this.sample()), uaTotal: ua?.bytes, uaWorkers: ua?.workers }
     this.#samples = [baseline]
+    this.#ua = ua === undefined ? [] : [ua]
+    let tick = 0
     this.#timer = setInterval(() => {
-      if (this.#busy) return
-      this.#busy = true
-      this.sample()
-        .then((s) => this.#samples.push(s))
-        .catch(() => {})
-        .finally(() => (this.#busy = false))
+      if (!this.#busy) {
+        this.#busy = true
+        this.sample()
+          .then((s) => this.#samples.push(s))
+          .catch(() => {})
+          .finally(() => (this.#busy = false))
+      }
+      if (ua !== undefined && tick++ % 4 === 0 && !this.#uaBusy) {
+        this.#uaBusy = true
+        this.sampleUa()
+          .then((u) => u && this.#ua.push(u))
+          .catch(() => {})
+          .finally(() => (this.#uaBusy = false))
+      }
     }, SAMPLE_MS)
     return baseline
   }
@@ -127,7 +162,7 @@ class MemorySampler {
     clearInterval(this.#timer)
     const s = this.#samples
     const max = (f: (x: MemorySample) => number): number => Math.max(...s.map(f))
-    const workerValues = s.map((x) => x.workers).filter((w): w is number => w !== undefined)
+    const ua = this.#ua
     return {
       samples: s.length,
       baseline: s[0]!,
@@ -136,7 +171,12 @@ class MemorySampler {
         backing: max((x) => x.backing),
         total: max((x) => x.heap + x.backing),
         jsHeapUsedSize: max((x) => x.jsHeapUsedSize),
-        ...(workerValues.length > 0 ? { workers: Math.max(...workerValues) } : {}),
+        ...(ua.length > 0
+          ? {
+              uaTotal: Math.max(...ua.map((u) => u.bytes)),
+              uaWorkers: Math.max(...ua.map((u) => u.workers)),
+            }
+          : {}),
       },
     }
   }
@@ -187,6 +227,46 @@ async function waitForMesh(peers: Peer[], timeoutMs = 120_000): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- page server
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+  '.json': 'application/json',
+}
+
+/**
+ * Serves the built bench page cross-origin isolated (COOP + COEP), which
+ * performance.measureUserAgentSpecificMemory() requires; the pages still reach the relay
+ * over WebSockets like the app does.
+ */
+async function servePage(dir: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+      const file = normalize(join(dir, pathname))
+      if (!file.startsWith(dir + sep) || !(await stat(file).catch(() => undefined))?.isFile()) {
+        res.writeHead(404).end()
+        return
+      }
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+        'cache-control': 'no-cache',
+      })
+      createReadStream(file).pipe(res)
+    })().catch(() => res.writeHead(500).end())
+  })
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no page server address')
+  return { url: `http://127.0.0.1:${address.port}`, server }
+}
+
 // ---------------------------------------------------------------- run
 
 async function buildPage(): Promise<void> {
@@ -212,6 +292,7 @@ watchdog.unref()
 
 const loadAtStart = os.loadavg()
 let relay: RunningRelay | undefined
+let pageServer: Server | undefined
 let browser: Browser | undefined
 const dataDir = await mkdtemp(join(os.tmpdir(), 'coffer-bench-relay-'))
 try {
@@ -225,15 +306,17 @@ try {
     identityFile: join(dataDir, 'identity.key'),
     maxReservations: 64,
     maxConnections: 256,
-    appDir: outDir,
   })
+  const served = await servePage(outDir)
+  pageServer = served.server
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    // Bench only: measureUserAgentSpecificMemory() answers at once instead of after the next GC.
+    args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
     headless: true,
   })
-  const url = `${relay.url}/e2e.html${DEBUG ? '?debug' : ''}`
-  say(`relay ${relay.url}; opening ${HOLDERS + 2} peers`)
+  const url = `${served.url}/e2e.html${DEBUG ? '?debug' : ''}`
+  say(`relay ${relay.url}, page ${served.url}; opening ${HOLDERS + 2} peers`)
   const owner = await openPeer(browser, url, 'owner', undefined, relay.multiaddrs)
   const coop = owner.coop
   const holders: Peer[] = []
@@ -253,6 +336,7 @@ try {
   const downMem = await MemorySampler.attach(downloader.page)
 
   const loads: Record<string, number> = {}
+  const failures: string[] = []
   const coffer = async (
     size: number,
     seed: number,
@@ -265,12 +349,21 @@ try {
     const label = `${size / MiB} MiB`
     await upMem.start()
     loads[`coffer-upload-${size / MiB}`] = load()
-    const upload = await owner.page.evaluate((o) => window.benchPeer.upload(o), {
-      seed,
-      size,
-      holders: holderIds,
+    // A failed upload is reported and tried once more, so one bad moment does not void the run.
+    const attempt = () =>
+      owner.page.evaluate((o) => window.benchPeer.upload(o), { seed, size, holders: holderIds })
+    const upload = await attempt().catch(async (err: unknown) => {
+      const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
+      say(`Coffer upload ${label} FAILED, trying once more: ${message}`)
+      failures.push(`upload ${label}: ${message}`)
+      upMem.stop()
+      await upMem.start()
+      return attempt()
     })
     const uploadMemory = upMem.stop()
+    for (const [what, count] of Object.entries(upload.problems)) {
+      say(`  (retried elsewhere by the engine) ${count}× ${what}`)
+    }
     say(
       `Coffer upload ${label}: ${(upload.ms / 1000).toFixed(1)} s, ${mbps(upload).toFixed(1)} MB/s`,
     )
@@ -370,14 +463,19 @@ try {
   }
   const m = (b: number | undefined): string => (b === undefined ? '     –' : f(b / MiB, 0, 6))
   console.log(
-    `\nPeak memory, MiB (main thread: V8 heap + ArrayBuffer backing stores, CDP Runtime.getHeapUsage every ${SAMPLE_MS} ms; workers: V8 heap)`,
+    `\nPeak memory, MiB. Main thread: V8 heap + ArrayBuffer backing stores (CDP Runtime.getHeapUsage, ` +
+      `every ${SAMPLE_MS} ms, baseline after a forced GC). Whole page incl. workers: ` +
+      `performance.measureUserAgentSpecificMemory() about once a second.`,
   )
   const mw = Math.max(...memRows.map((r) => r[0].length))
-  console.log(`${'page, file'.padEnd(mw)}  before   heap  buffers  total  growth  workers`)
+  console.log(
+    `${'page, file'.padEnd(mw)}  before   heap  buffers  total  growth | page+workers  workers`,
+  )
   for (const [label, mf] of memRows) {
     const before = mf.baseline.heap + mf.baseline.backing
     console.log(
-      `${label.padEnd(mw)}  ${m(before)} ${m(mf.peak.heap)}  ${m(mf.peak.backing)}   ${m(mf.peak.total)}  ${m(mf.peak.total - before)}   ${m(mf.peak.workers)}`,
+      `${label.padEnd(mw)}  ${m(before)} ${m(mf.peak.heap)}  ${m(mf.peak.backing)}   ${m(mf.peak.total)}  ` +
+        `${m(mf.peak.total - before)} |       ${m(mf.peak.uaTotal)}   ${m(mf.peak.uaWorkers)}`,
     )
   }
   if (large) {
@@ -395,6 +493,8 @@ try {
       `Load average ${loadAtStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores ` +
       `(other work shares this machine); ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
   )
+
+  for (const f of failures) console.log(`failed attempt (retried): ${f}`)
 
   const timed = (t: Timed) => ({ seconds: round(t.ms / 1000, 2), mbPerSec: round(mbps(t), 2) })
   const memJson = (mf: MemoryFigures) => ({
@@ -438,6 +538,7 @@ try {
         ...timed(main.upload),
         safe: main.upload.safe,
         receipts: main.upload.receipts,
+        failedCalls: main.upload.problems,
         shardsPerHolder: main.upload.holders,
       },
       cofferDownload: timed(main.download),
@@ -454,7 +555,8 @@ try {
       measured:
         'main thread of the page: V8 heap (Runtime.getHeapUsage usedSize) + ArrayBuffer backing stores (backingStorageSize), ' +
         `sampled every ${SAMPLE_MS} ms after a forced GC baseline; also Performance.getMetrics JSHeapUsedSize; ` +
-        'workers: performance.memory.usedJSHeapSize of each dedicated worker, when available',
+        'whole page with its dedicated workers: performance.measureUserAgentSpecificMemory() (cross-origin isolated page, ' +
+        '--enable-blink-features=ForceEagerMeasureMemory) about once a second; uaWorkers = bytes attributed to DedicatedWorkerGlobalScope',
       [`upload${SIZE / MiB}MiB`]: memJson(main.uploadMemory),
       [`download${SIZE / MiB}MiB`]: memJson(main.downloadMemory),
       ...(large
@@ -464,6 +566,7 @@ try {
           }
         : {}),
     },
+    failedAttempts: failures,
     totalSeconds: round((Date.now() - t0) / 1000, 0),
   }
   await mkdir(new URL('.', resultsFile), { recursive: true })
@@ -473,6 +576,7 @@ try {
 } finally {
   await browser?.close()
   await relay?.stop()
+  await new Promise((res) => (pageServer ? pageServer.close(res) : res(undefined)))
   await rm(dataDir, { recursive: true, force: true })
   clearTimeout(watchdog)
 }
