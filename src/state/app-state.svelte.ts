@@ -1,6 +1,9 @@
 import type { CofferNode, Coop } from '../net/types.ts'
 import { CoopState, type FormatInvite } from './coop-state.svelte.ts'
 import { DeviceState, type StorageApi } from './device-state.svelte.ts'
+import { FilesState } from './files.svelte.ts'
+import { filesDepsFromNode, isRunningNode } from './files-deps.ts'
+import { PledgeState } from './pledge-state.svelte.ts'
 import { NodeState } from './node-state.svelte.ts'
 import { RouterState } from './router.svelte.ts'
 import { UpdateState } from './update-state.svelte.ts'
@@ -43,6 +46,10 @@ export class AppState {
   readonly device: DeviceState
   readonly update = new UpdateState()
   readonly router: RouterState
+  /** My files and uploads. */
+  readonly files = new FilesState()
+  /** Space this device gives to others. */
+  readonly pledge: PledgeState
   readonly version: string
   #deps: AppDeps
   #startError = $state<'no-coop' | 'node-failed' | undefined>()
@@ -55,6 +62,7 @@ export class AppState {
     this.node = new NodeState({ onLine: deps.onLine })
     this.coop = new CoopState(deps.formatInvite, deps.baseUrl)
     this.device = new DeviceState(deps.storage)
+    this.pledge = new PledgeState(() => deps.storage?.estimate() ?? Promise.resolve(undefined))
     this.router = new RouterState(hash.startsWith(INVITE_PREFIX) ? '' : hash)
   }
 
@@ -96,6 +104,10 @@ export class AppState {
       const node = await this.#deps.createNode(coop, options)
       this.node.attach(node)
       this.#startError = undefined
+      if (isRunningNode(node)) {
+        void this.files.attach(filesDepsFromNode(node)).catch(() => undefined)
+        void this.pledge.attach(node.db).catch(() => undefined)
+      }
     } catch {
       this.#startError = 'node-failed'
       this.node.startFailed()
@@ -111,6 +123,7 @@ export class AppState {
 
   async stop(): Promise<void> {
     const node = this.node.node
+    this.files.detach()
     this.node.detach()
     await node?.stop()
   }

@@ -2,7 +2,7 @@
  * Views reachable from the navigation. Issue 4 adds 'files' (and share-link routes such as
  * '#/s/…', which open without the shell); keep '#/join/…' reserved for invites.
  */
-export const VIEWS = ['peers', 'device'] as const
+export const VIEWS = ['files', 'peers', 'device'] as const
 export type View = (typeof VIEWS)[number]
 
 export const DEFAULT_VIEW: View = 'peers'

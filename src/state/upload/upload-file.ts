@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { IDBPDatabase } from 'idb'
 import { CID } from 'multiformats/cid'
@@ -89,6 +90,8 @@ export interface UploadResult {
   /** More peers the weakest stripe needs for the rule (0 when safe). */
   missingPeers: number
 }
+
+const log = logger('coffer:state:upload')
 
 function randomBytes(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(length))
@@ -256,6 +259,7 @@ export async function uploadFile(
     const existing = ev.shards.map((s) => known.get(s.cid.toString()))
     let holders: Array<string | undefined> = existing.map((r) => r?.holder)
     if (existing.some((r) => r === undefined)) {
+      const began = Date.now()
       const offered = await candidates.get({ signal })
       const result = await storeStripe({
         network,
@@ -267,6 +271,15 @@ export async function uploadFile(
         signal,
       })
       await placeLeftovers(network, ev, result, offered, k, signal)
+      for (const f of result.failures) {
+        log('stripe %d shard %d on %s failed - %e', ev.index, f.index, f.peer, f.error)
+      }
+      log(
+        'stripe %d stored in %d ms on %d peers',
+        ev.index,
+        Date.now() - began,
+        result.placement.peers,
+      )
       const fresh: ReceiptRecord[] = []
       result.receipts.forEach((r, i) => {
         if (r === undefined || existing[i] !== undefined) return
