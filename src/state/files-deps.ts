@@ -4,6 +4,7 @@ import type { CofferNode } from '../net/types.ts'
 import type { StripeCodec } from '../core/stripe.ts'
 import type { FilesDeps } from './files.svelte.ts'
 import { blockstoreManifests } from './upload/manifest-store.ts'
+import { downloadFile } from './download.svelte.ts'
 
 /** A member node with the store and fetch services and Coffer's database (not a test double). */
 export function isRunningNode(node: CofferNode): node is RunningCofferNode {
@@ -36,5 +37,12 @@ export function filesDepsFromNode(node: RunningCofferNode): FilesDeps {
       node.addEventListener('change', callback)
       return () => node.removeEventListener('change', callback)
     },
+    download: (record, holders) => downloadFile(node, record, { holders }),
+    share: (record, holders) => ({
+      file: record,
+      baseUrl: `${globalThis.location.origin}${globalThis.location.pathname}`,
+      relays: node.coop.relays,
+      holders,
+    }),
   }
 }

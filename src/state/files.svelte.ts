@@ -10,7 +10,9 @@ import type { CofferDB, FileRecord, FileState } from '../storage/db.ts'
 import { listFiles, markInterruptedUploads, updateFile } from '../storage/files.ts'
 import { readJournal } from '../storage/journal.ts'
 import { holdersByShard, receiptsForFile } from '../storage/receipts.ts'
+import type { Download } from './download.svelte.ts'
 import { formatBytes } from './format.ts'
+import type { ShareLinkInput } from './share.svelte.ts'
 import { repairFile } from './repair.ts'
 import { deleteStoredFile, releaseOrphans } from './upload/delete-stored.ts'
 import { FileTooLargeError, NoPeersError, ResumeMismatchError } from './upload/errors.ts'
@@ -34,6 +36,13 @@ export interface FilesDeps {
   peers(): string[]
   /** Calls back when peers come or go; returns the unsubscribe function. */
   onPeersChange(callback: () => void): () => void
+  /**
+   * Starts downloading one of my files (the download engine of src/state/download.svelte.ts).
+   * Called synchronously from the click, as the save picker needs the user's gesture.
+   */
+  download?(record: FileRecord, holders: Map<string, string[]>): Download
+  /** What the Share dialog needs for one of my files. */
+  share?(record: FileRecord, holders: Map<string, string[]>): ShareLinkInput
 }
 
 /** Uploads running at once; more files wait their turn. */
@@ -200,6 +209,10 @@ export class FilesState {
   #notice = $state<string | undefined>()
   #ready = $state(false)
   #layouts = new Map<string, string[][]>()
+  /** Holders per shard of each complete file, as of the last health computation. */
+  #holders = new Map<string, Map<string, string[]>>()
+  #downloads = $state.raw<Map<string, Download>>(new Map())
+  #sharing = $state.raw<ShareLinkInput | undefined>()
   #unsubscribe: (() => void) | undefined
   #debounce: ReturnType<typeof setTimeout> | undefined
   #knownPeers = new Set<string>()
@@ -264,6 +277,46 @@ export class FilesState {
         ...(upload !== undefined ? { upload } : {}),
       }
     })
+  }
+
+  /** The download started from the Files view for a file, if any. */
+  downloadOf(id: string): Download | undefined {
+    return this.#downloads.get(id)
+  }
+
+  /** Whether this page can download and share (false in tests without the engines). */
+  get canDownload(): boolean {
+    return this.#deps?.download !== undefined
+  }
+  get canShare(): boolean {
+    return this.#deps?.share !== undefined
+  }
+
+  /** Starts a download of a complete file; call it straight from the click handler. */
+  download(id: string): Download | undefined {
+    const deps = this.#deps
+    const record = this.record(id)
+    if (deps?.download === undefined || record?.state !== 'complete') return undefined
+    this.#downloads.get(id)?.cancel()
+    const d = deps.download(record, this.#holders.get(id) ?? new Map<string, string[]>())
+    this.#downloads = new Map([...this.#downloads, [id, d]])
+    return d
+  }
+
+  /** The open Share dialog's input, or undefined when none is open. */
+  get sharing(): ShareLinkInput | undefined {
+    return this.#sharing
+  }
+
+  share(id: string): void {
+    const deps = this.#deps
+    const record = this.record(id)
+    if (deps?.share === undefined || record?.state !== 'complete') return
+    this.#sharing = deps.share(record, this.#holders.get(id) ?? new Map<string, string[]>())
+  }
+
+  closeShare(): void {
+    this.#sharing = undefined
   }
 
   record(id: string): FileRecord | undefined {
@@ -475,6 +528,7 @@ export class FilesState {
       const stripes = await this.#layout(deps, record)
       if (stripes === undefined) continue
       const holders = holdersByShard(await receiptsForFile(deps.db, record.id))
+      this.#holders.set(record.id, holders)
       next.set(record.id, computeHealth({ k: record.k, n: record.n, stripes, holders, online }))
     }
     this.#health = next
