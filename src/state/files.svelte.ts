@@ -215,6 +215,7 @@ export class FilesState {
   #sharing = $state.raw<ShareLinkInput | undefined>()
   #unsubscribe: (() => void) | undefined
   #debounce: ReturnType<typeof setTimeout> | undefined
+  /** Peers online at the last change, to tell when one comes (back). */
   #knownPeers = new Set<string>()
   #repairing = false
   #repairAgain = false
@@ -540,8 +541,9 @@ export class FilesState {
       const deps = this.#deps
       if (deps === undefined) return
       const now = deps.peers()
+      // A peer that came (back) online may take shards, or owes us a delete.
       const joined = now.some((p) => !this.#knownPeers.has(p))
-      for (const p of now) this.#knownPeers.add(p)
+      this.#knownPeers = new Set(now)
       void this.#updateHealth()
       if (joined) void this.#maintain()
     }, this.#debounceMs)
