@@ -421,6 +421,7 @@ export class FilesState {
       return
     }
     if (task !== undefined) this.#dropTask(task)
+    this.#records = this.#records.filter((r) => r.id !== id)
     const { pending } = await deleteStoredFile(deps, record)
     this.#layouts.delete(id)
     if (pending > 0) {

@@ -71,10 +71,12 @@ export async function deleteStoredFile(
   options: { signal?: AbortSignal } = {},
 ): Promise<{ pending: number }> {
   const receipts = await receiptsForFile(deps.db, file.id)
-  const left = await releaseReceipts(deps, receipts, options)
+  // Forget the file first: from here on its receipts are orphans that releaseOrphans retries,
+  // so a tab closed mid-delete still frees the holders later.
   await deps.db.delete('files', file.id)
   await clearJournal(deps.db, file.id)
   if (file.manifestCid !== undefined) await deps.manifests.delete(CID.parse(file.manifestCid))
+  const left = await releaseReceipts(deps, receipts, options)
   return { pending: left.length }
 }
 
