@@ -5,7 +5,10 @@
 // the figures to test/bench/results/e2e.json.
 //
 // Environment: BENCH_E2E_MIB (default 64) and BENCH_E2E_LARGE_MIB (default 256, 0 skips the
-// memory run) change the file sizes; CHROMIUM_PATH the browser.
+// memory run) change the file sizes (results then go to the temp dir, not results/e2e.json);
+// BENCH_E2E_DEBUG=1 prints the pages' progress; BENCH_E2E_PROFILE=1 CPU-profiles the owner, one
+// holder and the downloader during the main upload and download; BENCH_E2E_WATCHDOG_MIN
+// (default 30) bounds the run; CHROMIUM_PATH names the browser.
 import '../../src/core/polyfills.ts'
 import { createReadStream } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
@@ -32,6 +35,9 @@ const HOLDERS = 4
 const PLEDGE = 4 * 1024 * MiB
 const SAMPLE_MS = 250
 const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
+/** BENCH_E2E_PROFILE=1: CPU-profile the main Coffer upload and download (unminified build). */
+const PROFILE = process.env.BENCH_E2E_PROFILE !== undefined
+const BROWSER_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory']
 /** The whole run is killed past this (the brief allows about six minutes). */
 const WATCHDOG_MS = Number(process.env.BENCH_E2E_WATCHDOG_MIN ?? 30) * 60_000
 
@@ -227,6 +233,50 @@ async function waitForMesh(peers: Peer[], timeoutMs = 120_000): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- CPU profiles
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  hitCount?: number
+}
+
+/** Profiles each page's main thread between start() and the returned stop(). */
+async function profilePages(pages: Array<[string, Page]>): Promise<() => Promise<void>> {
+  const sessions = await Promise.all(
+    pages.map(async ([name, page]) => {
+      const cdp = await page.context().newCDPSession(page)
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 1000 })
+      await cdp.send('Profiler.start')
+      return [name, cdp] as const
+    }),
+  )
+  return async () => {
+    for (const [name, cdp] of sessions) {
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as {
+        profile: { nodes: ProfileNode[]; startTime: number; endTime: number }
+      }
+      const file = join(os.tmpdir(), `coffer-bench-${name}.cpuprofile`)
+      await writeFile(file, JSON.stringify(profile))
+      const self = new Map<string, number>()
+      let total = 0
+      for (const n of profile.nodes) {
+        const hits = n.hitCount ?? 0
+        total += hits
+        const where = n.callFrame.url.split('/').pop() ?? ''
+        const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`
+        self.set(key, (self.get(key) ?? 0) + hits)
+      }
+      const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)
+      console.log(`\nCPU profile of ${name} (main thread, self time), saved to ${file}:`)
+      for (const [key, hits] of top) {
+        console.log(`  ${((100 * hits) / Math.max(1, total)).toFixed(1).padStart(5)}%  ${key}`)
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------- page server
 
 const TYPES: Record<string, string> = {
@@ -278,6 +328,7 @@ async function buildPage(): Promise<void> {
       target: 'es2023',
       outDir,
       emptyOutDir: true,
+      minify: !PROFILE,
       rollupOptions: { input: join(benchDir, 'e2e.html') },
     },
     worker: { format: 'es' },
@@ -312,7 +363,7 @@ try {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // Bench only: measureUserAgentSpecificMemory() answers at once instead of after the next GC.
-    args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
+    args: BROWSER_ARGS,
     headless: true,
   })
   const url = `${served.url}/e2e.html${DEBUG ? '?debug' : ''}`
@@ -381,7 +432,15 @@ try {
     return { upload, download, uploadMemory, downloadMemory }
   }
 
+  const stopProfiles = PROFILE
+    ? await profilePages([
+        ['owner', owner.page],
+        ['holder1', h1.page],
+        ['downloader', downloader.page],
+      ])
+    : undefined
   const main = await coffer(SIZE, 1)
+  await stopProfiles?.()
 
   loads['helia-add'] = load()
   const heliaAdd = await h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
@@ -515,7 +574,7 @@ try {
       loadAverageAtEnd: os.loadavg(),
       loadAverageBeforeEachStep: loads,
     },
-    chromium: { version, userAgent, args: CHROMIUM_ARGS, headless: true },
+    chromium: { version, userAgent, args: BROWSER_ARGS, headless: true },
     settings: {
       fileBytes: SIZE,
       largeFileBytes: LARGE,
@@ -569,9 +628,16 @@ try {
     failedAttempts: failures,
     totalSeconds: round((Date.now() - t0) / 1000, 0),
   }
-  await mkdir(new URL('.', resultsFile), { recursive: true })
-  await writeFile(resultsFile, JSON.stringify(json, null, 2) + '\n')
-  console.log(`saved ${fileURLToPath(resultsFile)}`)
+  // Only a run of the published shape replaces the committed figures.
+  const official = SIZE === 64 * MiB && LARGE === 256 * MiB && !PROFILE
+  const target = official
+    ? fileURLToPath(resultsFile)
+    : join(os.tmpdir(), `coffer-bench-e2e-${SIZE / MiB}-${LARGE / MiB}.json`)
+  await mkdir(join(target, '..'), { recursive: true })
+  await writeFile(target, JSON.stringify(json, null, 2) + '\n')
+  console.log(
+    `saved ${target}${official ? '' : ' (non-default sizes or profiling: results/e2e.json untouched)'}`,
+  )
   for (const p of all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
 } finally {
   await browser?.close()
