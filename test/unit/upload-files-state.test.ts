@@ -77,6 +77,24 @@ describe('FilesState', () => {
     }
   })
 
+  it('a delete owed to an offline holder is sent when it comes back', async () => {
+    const { coop, files, changed } = await setup(4)
+    files.upload([bytesSource(randomData(2 * 1024 * 1024, 11), 'old.txt')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    const away = [...coop.peers.values()].find((p) => p.blocks.size > 0)!
+    away.online = false
+    changed()
+    await new Promise((r) => setTimeout(r, 50))
+    await files.remove(files.rows[0]!.id)
+    expect(files.rows).toEqual([])
+    expect(files.notice).toMatch(/offline and will be freed when they come back/)
+    expect(away.blocks.size).toBeGreaterThan(0)
+    away.online = true
+    changed()
+    await vi.waitFor(() => expect(away.blocks.size).toBe(0), { timeout: 10_000 })
+    expect(held(coop)).toBe(0)
+  })
+
   it('lists an upload cut off by a closed tab as interrupted, and Discard frees its shards', async () => {
     const { db, deps, coop } = await setup(2)
     const files0 = new FilesState()
