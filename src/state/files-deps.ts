@@ -3,7 +3,7 @@ import { shardNetwork } from '../net/store/index.ts'
 import type { CofferNode } from '../net/types.ts'
 import type { StripeCodec } from '../core/stripe.ts'
 import type { FilesDeps } from './files.svelte.ts'
-import { blockstoreManifests } from './upload/manifest-store.ts'
+import { kvManifests } from './upload/manifest-store.ts'
 import { downloadFile } from './download.svelte.ts'
 
 /** A member node with the store and fetch services and Coffer's database (not a test double). */
@@ -26,7 +26,7 @@ export function filesDepsFromNode(node: RunningCofferNode): FilesDeps {
     db: node.db,
     network: shardNetwork(node.libp2p.services),
     owner: node.peerId,
-    manifests: blockstoreManifests(node.helia.blockstore),
+    manifests: kvManifests(node.db),
     codec: uploadWorkerPool,
     peers: () =>
       node

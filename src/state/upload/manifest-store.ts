@@ -1,4 +1,6 @@
+import type { IDBPDatabase } from 'idb'
 import type { Blockstore } from 'interface-blockstore'
+import type { CofferDB } from '../../storage/db.ts'
 import type { CID } from 'multiformats/cid'
 import { readBlock } from '../../net/store/block-io.ts'
 import { MAX_MANIFEST_BYTES } from '../../core/constants.ts'
@@ -27,6 +29,30 @@ export function blockstoreManifests(
     },
     delete: async (cid) => {
       await blockstore.delete(cid)
+    },
+  }
+}
+
+/** Key prefix of the owner's manifest copies in Coffer's `kv` store. */
+export const MANIFEST_KV_PREFIX = 'manifest:'
+
+/**
+ * The owner's manifest copies in Coffer's own IndexedDB (`kv`, key `manifest:<cid>`). Kept out
+ * of Helia's blockstore on purpose: its delete waits for an exclusive lock that any pending
+ * network read holds, which stalled deleting a file.
+ */
+export function kvManifests(db: IDBPDatabase<CofferDB>): ManifestStore {
+  const key = (cid: CID): string => `${MANIFEST_KV_PREFIX}${cid.toString()}`
+  return {
+    put: async (cid, bytes) => {
+      await db.put('kv', bytes, key(cid))
+    },
+    get: async (cid) => {
+      const v = await db.get('kv', key(cid))
+      return v instanceof Uint8Array ? v : undefined
+    },
+    delete: async (cid) => {
+      await db.delete('kv', key(cid))
     },
   }
 }
