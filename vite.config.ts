@@ -15,10 +15,11 @@ export default defineConfig({
   plugins: [
     svelte(),
     VitePWA({
-      // generateSW: the app shell only needs precaching today. Issue 4's service-worker
-      // streamed download needs a fetch handler of our own; that is the point to switch to
-      // injectManifest (src/sw.ts), which keeps the same manifest and registration below.
-      strategies: 'generateSW',
+      // injectManifest: src/sw.ts adds the streamed download (the page hands the service
+      // worker a stream, which answers a download request with it) to precaching.
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
       // 'prompt': a new version waits until the member presses Reload, so an upload or a
       // download in progress is never cut off by an automatic reload.
       registerType: 'prompt',
@@ -47,16 +48,13 @@ export default defineConfig({
           },
         ],
       },
-      workbox: {
+      injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,wasm}'],
         // The libp2p bundle is larger than workbox's 2 MiB default.
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
-        navigateFallback: '/index.html',
-        // config.json names the relays; it must always come from the network (the app falls
-        // back to the co-op stored in IndexedDB when offline), and /health belongs to the relay.
-        navigateFallbackDenylist: [/^\/config\.json$/, /^\/health$/],
-        cleanupOutdatedCaches: true,
       },
+      // Navigation fallback, cache clean-up and the config.json / health exceptions are in
+      // src/sw.ts now.
     }),
   ],
   define: {

@@ -3,7 +3,9 @@ import { mount } from 'svelte'
 import { registerSW } from 'virtual:pwa-register'
 import { INVITE_PREFIX, type AppState } from './state/app-state.svelte.ts'
 import { createBrowserAppState } from './state/startup.ts'
+import { isShareFragment } from './state/share-page.svelte.ts'
 import App from './ui/App.svelte'
+import { mountSharePage } from './ui/share/mount-share.ts'
 import './ui/app.css'
 
 declare global {
@@ -19,31 +21,41 @@ declare global {
 const target = document.getElementById('app')
 if (!target) throw new Error('missing #app')
 
-const state = createBrowserAppState(window.location)
-window.coffer = {
-  state,
-  get node() {
-    return state.node.node
-  },
+// A share link opens the file's page for anyone: no co-op, no member node (src/ui/share/).
+if (isShareFragment(window.location.hash)) mountSharePage(target, registerSW)
+else startApp(target)
+
+function startApp(target: HTMLElement): void {
+  const state = createBrowserAppState(window.location)
+  window.coffer = {
+    state,
+    get node() {
+      return state.node.node
+    },
+  }
+
+  const startHash = window.location.hash
+  if (startHash.startsWith(INVITE_PREFIX)) {
+    // The invite is consumed; keep it out of history so a reload does not re-join.
+    history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/peers`)
+  }
+
+  window.addEventListener('hashchange', () => {
+    // A share link followed from inside the app opens the share page.
+    if (isShareFragment(window.location.hash)) window.location.reload()
+    else state.router.sync(window.location.hash)
+  })
+  window.addEventListener('online', () => {
+    state.node.setBrowserOnline(true)
+    void state.retry()
+  })
+  window.addEventListener('offline', () => state.node.setBrowserOnline(false))
+
+  state.update.register(registerSW)
+  // Browsers look for a new service worker on navigation; an app left open for days also
+  // needs to ask now and then.
+  setInterval(() => void state.update.check().catch(() => undefined), 60 * 60 * 1000)
+  void state.start(startHash)
+
+  mount(App, { target, props: { app: state } })
 }
-
-const startHash = window.location.hash
-if (startHash.startsWith(INVITE_PREFIX)) {
-  // The invite is consumed; keep it out of history so a reload does not re-join.
-  history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/peers`)
-}
-
-window.addEventListener('hashchange', () => state.router.sync(window.location.hash))
-window.addEventListener('online', () => {
-  state.node.setBrowserOnline(true)
-  void state.retry()
-})
-window.addEventListener('offline', () => state.node.setBrowserOnline(false))
-
-state.update.register(registerSW)
-// Browsers look for a new service worker on navigation; an app left open for days also
-// needs to ask now and then.
-setInterval(() => void state.update.check().catch(() => undefined), 60 * 60 * 1000)
-void state.start(startHash)
-
-export default mount(App, { target, props: { app: state } })
