@@ -1,0 +1,251 @@
+/**
+ * Uploading through the Files view, with real peers in Chromium and a real relay: shards end up
+ * in the other members' IndexedDB spread by the placement rule; a full pledge is respected;
+ * an upload cut off by a closed tab is listed as interrupted and finishes on Resume; delete
+ * frees the holders' space.
+ */
+import { randomBytes } from 'node:crypto'
+import type { Page } from '@playwright/test'
+import { parseManifest, type Layout } from '../../src/core/manifest.ts'
+import { blocksOf, expect, idbValues, openCoop, peerIdOf, test, type Peer } from './fixtures.ts'
+
+const MiB = 1024 * 1024
+
+interface FileRow {
+  id: string
+  name: string
+  state: string
+  manifestCid?: string
+}
+interface ReceiptRow {
+  file: string
+  shard: string
+  holder: string
+}
+
+async function openFiles(page: Page): Promise<void> {
+  await page.getByTestId('nav-files').click()
+  await expect(page.getByTestId('pick-files')).toBeEnabled({ timeout: 60_000 })
+}
+
+function row(page: Page, name: string) {
+  return page.locator(`[data-testid="file-row"][data-file-name="${name}"]`)
+}
+
+/** The owner's record, receipts and manifest layout of one file, read from its IndexedDB. */
+async function storedFile(page: Page, name: string) {
+  const files = await idbValues<FileRow>(page, 'coffer', 'files')
+  const record = files.find((f) => f.name === name)
+  if (record?.manifestCid === undefined) throw new Error(`${name} is not complete`)
+  const receipts = (await idbValues<ReceiptRow>(page, 'coffer', 'receipts')).filter(
+    (r) => r.file === record.id,
+  )
+  // The owner keeps its copy of the manifest in Coffer's kv store.
+  const key = `manifest:${record.manifestCid}`
+  const bytes = await page.evaluate(
+    (k) =>
+      new Promise<number[]>((resolve, reject) => {
+        const open = indexedDB.open('coffer')
+        open.onerror = () => reject(open.error ?? new Error('open failed'))
+        open.onsuccess = () => {
+          const req = open.result.transaction('kv').objectStore('kv').get(k)
+          req.onsuccess = () => {
+            open.result.close()
+            resolve(Array.from(req.result as Uint8Array))
+          }
+          req.onerror = () => reject(req.error ?? new Error('get failed'))
+        }
+      }),
+    key,
+  )
+  const layout: Layout = parseManifest(new Uint8Array(bytes)).layout
+  return { record, receipts, layout }
+}
+
+/**
+ * Checks every shard of every stripe is in some member's blockstore, and that no member keeps
+ * more than the placement rule allows of one stripe. Returns the blocks per member.
+ */
+async function expectSpread(
+  layout: Layout,
+  members: Peer[],
+  fairShare = false,
+): Promise<Map<string, number>[]> {
+  const blocks = await Promise.all(members.map((m) => blocksOf(m.page)))
+  const p = members.length
+  // The rule: distinct peers when there are n; otherwise at most n − k per peer. With room on
+  // every peer, placement also keeps to the fair share ⌈n / p⌉.
+  const cap = p >= layout.n ? 1 : fairShare ? Math.ceil(layout.n / p) : layout.n - layout.k
+  for (const [i, stripe] of layout.stripes.entries()) {
+    const perPeer = blocks.map(() => 0)
+    for (const cid of stripe.shards) {
+      const where = blocks.flatMap((b, j) => (b.has(cid.toString()) ? [j] : []))
+      expect(where.length, `stripe ${i} shard ${cid.toString()} is held`).toBeGreaterThan(0)
+      for (const j of where) perPeer[j]!++
+      // Each shard is its own block of the stripe's shard size.
+      expect(blocks[where[0]!]!.get(cid.toString())).toBe(stripe.shardSize)
+    }
+    expect(Math.max(...perPeer), `stripe ${i}: at most ${cap} shards per peer`).toBeLessThanOrEqual(
+      cap,
+    )
+  }
+  return blocks
+}
+
+async function heldBytes(page: Page): Promise<number> {
+  const values = await page.evaluate(
+    () =>
+      new Promise<unknown>((resolve, reject) => {
+        const open = indexedDB.open('coffer')
+        open.onerror = () => reject(open.error ?? new Error('open failed'))
+        open.onsuccess = () => {
+          const req = open.result.transaction('kv').objectStore('kv').get('held-bytes')
+          req.onsuccess = () => {
+            open.result.close()
+            resolve(req.result)
+          }
+          req.onerror = () => reject(req.error ?? new Error('get failed'))
+        }
+      }),
+  )
+  return typeof values === 'number' ? values : 0
+}
+
+test('four members keep a 20 MiB upload spread by the placement rule; delete frees them', async ({
+  openPeer,
+}) => {
+  test.setTimeout(300_000)
+  const { owner, members } = await openCoop(openPeer, { members: 4, persistent: true })
+  await openFiles(owner.page)
+  const data = randomBytes(20 * MiB)
+  const started = Date.now()
+  await owner.page.getByTestId('file-input').setInputFiles({
+    name: 'random.bin',
+    mimeType: 'application/octet-stream',
+    buffer: data,
+  })
+  await expect(row(owner.page, 'random.bin')).toHaveAttribute('data-state', 'complete', {
+    timeout: 240_000,
+  })
+  const seconds = (Date.now() - started) / 1000
+  const mbps = data.length / 1e6 / seconds
+  test.info().annotations.push({ type: 'upload MB/s', description: mbps.toFixed(2) })
+  process.stdout.write(
+    `20 MiB upload to complete: ${seconds.toFixed(1)} s, ${mbps.toFixed(2)} MB/s\n`,
+  )
+
+  const { record, receipts, layout } = await storedFile(owner.page, 'random.bin')
+  expect(layout.stripes).toHaveLength(20)
+  // Receipts cover every shard and name peers that really hold it.
+  const memberIds = await Promise.all(members.map((m) => peerIdOf(m.page)))
+  const blocks = await expectSpread(layout, members, true)
+  for (const stripe of layout.stripes) {
+    for (const cid of stripe.shards) {
+      const holders = receipts.filter((r) => r.shard === cid.toString()).map((r) => r.holder)
+      expect(holders.length).toBeGreaterThan(0)
+      for (const h of holders) expect(blocks[memberIds.indexOf(h)]?.has(cid.toString())).toBe(true)
+    }
+  }
+  // The manifest is replicated too.
+  expect(receipts.filter((r) => r.shard === record.manifestCid).length).toBeGreaterThanOrEqual(2)
+  await expect(row(owner.page, 'random.bin').getByTestId('file-health')).toContainText(
+    '160/160 shards on 4 peers',
+  )
+
+  // Delete: every holder frees the space.
+  const before = await Promise.all(members.map((m) => heldBytes(m.page)))
+  expect(before.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(40 * MiB)
+  await row(owner.page, 'random.bin').getByTestId('delete').click()
+  await row(owner.page, 'random.bin').getByTestId('confirm-delete').click()
+  await expect(row(owner.page, 'random.bin')).toHaveCount(0)
+  await expect
+    .poll(async () => (await Promise.all(members.map((m) => heldBytes(m.page)))).join(','), {
+      timeout: 120_000,
+    })
+    .toBe(members.map(() => 0).join(','))
+  const after = await Promise.all(members.map((m) => blocksOf(m.page)))
+  for (const stripe of layout.stripes) {
+    for (const cid of stripe.shards) {
+      expect(after.some((b) => b.has(cid.toString()))).toBe(false)
+    }
+  }
+})
+
+test('a member whose pledge is full refuses shards, which go to the others', async ({
+  openPeer,
+}) => {
+  const { owner, members } = await openCoop(openPeer, { members: 4 })
+  const small = members[0]!
+  await small.page.getByTestId('nav-device').click()
+  await small.page.getByTestId('pledge-edit').click()
+  await small.page.getByTestId('pledge-input').fill('1')
+  await small.page.getByTestId('pledge-save').click()
+  await expect(small.page.getByTestId('pledge-pledged')).toHaveText('1.0 MB')
+
+  await openFiles(owner.page)
+  await owner.page.getByTestId('file-input').setInputFiles({
+    name: 'eight.bin',
+    mimeType: 'application/octet-stream',
+    buffer: randomBytes(8 * MiB),
+  })
+  await expect(row(owner.page, 'eight.bin')).toHaveAttribute('data-state', 'complete', {
+    timeout: 120_000,
+  })
+  const { layout } = await storedFile(owner.page, 'eight.bin')
+  await expectSpread(layout, members)
+  // The full member kept no more than it pledged, and says so.
+  expect(await heldBytes(small.page)).toBeLessThanOrEqual(1_000_000)
+  await small.page.getByTestId('nav-peers').click()
+  await small.page.getByTestId('nav-device').click()
+  const used = Number(await small.page.getByTestId('pledge-used').getAttribute('data-bytes'))
+  expect(used).toBeLessThanOrEqual(1_000_000)
+})
+
+test('a tab closed mid-upload is listed as interrupted and Resume finishes it', async ({
+  openPeer,
+}) => {
+  test.setTimeout(420_000)
+  const { owner, members } = await openCoop(openPeer, { members: 4 })
+  await openFiles(owner.page)
+  const data = randomBytes(12 * MiB)
+  const file = { name: 'cut.bin', mimeType: 'application/octet-stream', buffer: data }
+  await owner.page.getByTestId('file-input').setInputFiles(file)
+  // Wait until part of it is stored, then close the tab.
+  await expect
+    .poll(
+      async () =>
+        Number(
+          (await row(owner.page, 'cut.bin')
+            .getByTestId('upload-progress')
+            .getAttribute('data-stored', { timeout: 1_000 })
+            .catch(() => '0')) ?? '0',
+        ),
+      { timeout: 120_000, intervals: [100] },
+    )
+    .toBeGreaterThan(0.1)
+  await owner.page.close()
+
+  const page = await owner.context.newPage()
+  await page.goto(new URL('/#/files', members[0]!.page.url()).href)
+  await expect(page.getByTestId('pick-files')).toBeEnabled({ timeout: 60_000 })
+  await expect(row(page, 'cut.bin')).toHaveAttribute('data-state', 'interrupted')
+  await expect(row(page, 'cut.bin').getByTestId('file-health')).toContainText('Interrupted')
+  const files = await idbValues<FileRow>(page, 'coffer', 'files')
+  expect(files.find((f) => f.name === 'cut.bin')?.manifestCid).toBeUndefined()
+
+  await page.waitForFunction(
+    () =>
+      ((window as { coffer?: { node?: { peers(): Array<{ direct: boolean }> } } }).coffer?.node
+        ?.peers()
+        .filter((p) => p.direct).length ?? 0) >= 2,
+    undefined,
+    { timeout: 90_000, polling: 200 },
+  )
+  await row(page, 'cut.bin').getByTestId('resume-input').setInputFiles(file)
+  await expect(row(page, 'cut.bin')).toHaveAttribute('data-state', 'complete', {
+    timeout: 180_000,
+  })
+  const { layout } = await storedFile(page, 'cut.bin')
+  expect(layout.stripes).toHaveLength(12)
+  await expectSpread(layout, members)
+})
