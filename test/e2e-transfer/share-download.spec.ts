@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { CID } from 'multiformats/cid'
 import { base32upper } from 'multiformats/bases/base32'
 import { formatShareLink } from '../../src/core/index.ts'
-import { blocksOf, expect, idbValues, openCoop, test } from './fixtures.ts'
+import { blocksOf, expect, idbValues, openCoop, test } from '../e2e/fixtures.ts'
 
 const MiB = 1024 * 1024
 
