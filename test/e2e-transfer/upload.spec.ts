@@ -7,7 +7,15 @@
 import { randomBytes } from 'node:crypto'
 import type { Page } from '@playwright/test'
 import { parseManifest, type Layout } from '../../src/core/manifest.ts'
-import { blocksOf, expect, idbValues, openCoop, peerIdOf, test, type Peer } from '../e2e/fixtures.ts'
+import {
+  blocksOf,
+  expect,
+  idbValues,
+  openCoop,
+  peerIdOf,
+  test,
+  type Peer,
+} from '../e2e/fixtures.ts'
 
 const MiB = 1024 * 1024
 
