@@ -7,9 +7,10 @@ export const STORE_TIMEOUT_MS = 30_000
 export const STORE_MAX_BLOCK_BYTES = MAX_BLOCK_BYTES
 /** A signed delete older or newer than this (holder's clock) is refused as stale. */
 export const DELETE_MAX_CLOCK_SKEW_MS = 10 * 60_000
-/** Uploads send one shard per stream; a few per connection keep the pipe full. */
-/* An upload keeps up to 3 stripes in flight and may place up to n − k = 4 of a stripe's shards on
-// one peer when few are online: 3 × 8 streams on one connection must fit. */
+/**
+ * Uploads send one shard per stream. An upload keeps up to 3 stripes in flight and may place up
+ * to n − k of a stripe's shards on one peer when few are online: 3 × 8 streams must fit.
+ */
 export const STORE_MAX_INBOUND_STREAMS = 24
 export const STORE_MAX_OUTBOUND_STREAMS = 24
 /** Largest answer a client reads: a receipt, or a delete-ok listing up to 1024 CIDs. */
