@@ -22,8 +22,14 @@ import {
   type Manifest,
   type StripeLayout,
 } from './manifest.ts'
-import { abortError, segmentStream } from './segmenter.ts'
-import { localHasher, localStripeCodec, type EncodedStripe, type StripeCodec } from './stripe.ts'
+import { abortError, SegmentBufferPool, segmentStream } from './segmenter.ts'
+import {
+  localHasher,
+  localStripeCodec,
+  type EncodedStripe,
+  type EncodeStripeResult,
+  type StripeCodec,
+} from './stripe.ts'
 
 export interface FileMeta {
   name: string
@@ -111,15 +117,28 @@ export async function* encodeFile(
   const codec = options.codec ?? localStripeCodec
   const { signal } = options
   const hash = codec.createHasher?.() ?? localHasher()
+  // Segment buffers go round: stream → stripe codec → plaintext hash → stream again.
+  const buffers = new SegmentBufferPool(segmentSize, concurrency + 2)
   const stripes: StripeLayout[] = []
-  const inflight: { promise: Promise<EncodedStripe>; bytesIn: number }[] = []
+  const inflight: { promise: Promise<EncodeStripeResult>; bytesIn: number }[] = []
+  const hashing: Promise<void>[] = []
   let bytesIn = 0
 
   const settle = async function* (): AsyncGenerator<StripeEvent> {
     if (signal?.aborted) throw abortError(signal)
     const head = inflight.shift()!
-    const encoded = await head.promise
+    const { plaintext, ...encoded } = await head.promise
     if (signal?.aborted) throw abortError(signal)
+    // The hash takes the segments in order, after encryption, so that each buffer crosses to a
+    // worker and back instead of being copied; a hashing failure surfaces in digest().
+    hashing.push(
+      hash.take(plaintext).then(
+        (back) => buffers.release(back),
+        () => {},
+      ),
+    )
+    // Bounds the buffers waiting in the hash queue when hashing is the slowest stage.
+    while (hashing.length > concurrency) await hashing.shift()
     stripes.push({
       length: encoded.length,
       shardSize: encoded.shardSize,
@@ -130,15 +149,14 @@ export async function* encodeFile(
 
   try {
     const maxSize = maxPlaintextSize(segmentSize, n)
-    for await (const segment of segmentStream(stream, segmentSize, signal ? { signal } : {})) {
+    const segments = segmentStream(stream, segmentSize, signal ? { signal, buffers } : { buffers })
+    for await (const segment of segments) {
       if (bytesIn + segment.bytes.length > maxSize) {
         // Stop now rather than after the whole file has been encoded and uploaded.
         throw new ManifestTooLargeError(
           `files above ${maxSize} bytes need a larger segment size than ${segmentSize}`,
         )
       }
-      // Hash before handing the bytes over: a worker transfer detaches them.
-      hash.update(segment.bytes)
       bytesIn += segment.bytes.length
       const promise = codec.encodeStripe(
         { key, fileId, index: segment.index, final: segment.final, k, n, plaintext: segment.bytes },

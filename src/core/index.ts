@@ -15,6 +15,7 @@ export {
   type EncodeStripeInput,
   type DecodeStripeInput,
   type EncodedStripe,
+  type EncodeStripeResult,
   type StripeOptions,
 } from './stripe.ts'
 export {

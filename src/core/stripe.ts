@@ -31,6 +31,15 @@ export interface EncodedStripe {
   shards: Block[]
 }
 
+/** What `encodeStripe` gives back: the stripe, and the plaintext buffer for reuse. */
+export interface EncodeStripeResult extends EncodedStripe {
+  /**
+   * The input's plaintext, once the codec no longer reads it: the same view, or a new view of
+   * the same memory after a round trip to a worker. The caller may overwrite it.
+   */
+  plaintext: Uint8Array
+}
+
 export interface DecodeStripeInput extends StripeParams {
   length: number
   /** Length n; at least k present, each already checked against its CID. */
@@ -45,6 +54,12 @@ export interface StripeOptions {
 export interface PlaintextHasher {
   /** The bytes are copied or consumed before this returns: the caller may transfer them next. */
   update(bytes: Uint8Array): void
+  /**
+   * Hashes `bytes` next, possibly moving them to the hashing thread rather than copying them;
+   * the caller must not touch them until the promise gives them back (as a new view of the same
+   * memory if they moved). Calls of `update` and `take` are hashed in call order.
+   */
+  take(bytes: Uint8Array): Promise<Uint8Array>
   digest(options?: StripeOptions): Promise<Uint8Array>
 }
 
@@ -53,7 +68,8 @@ export interface PlaintextHasher {
  * results, by the Web Worker pool in src/workers/.
  */
 export interface StripeCodec {
-  encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodedStripe>
+  /** May move `input.plaintext` to another thread; the result gives it back. */
+  encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodeStripeResult>
   decodeStripe(input: DecodeStripeInput, options?: StripeOptions): Promise<Uint8Array>
   verifyShard(cid: CID, bytes: Uint8Array, options?: StripeOptions): Promise<boolean>
   /** A hasher for one file; without it the caller hashes on its own thread. */
@@ -64,6 +80,10 @@ export function localHasher(): PlaintextHasher {
   const sha = new Sha256()
   return {
     update: (bytes) => void sha.update(bytes),
+    take: (bytes) => {
+      sha.update(bytes)
+      return Promise.resolve(bytes)
+    },
     digest: () => Promise.resolve(sha.digest()),
   }
 }
@@ -93,7 +113,28 @@ function cryptoKey(raw: Uint8Array): Promise<CryptoKey> {
   return key
 }
 
-export async function encodeStripe(input: EncodeStripeInput): Promise<EncodedStripe> {
+/**
+ * The k data shards of a ciphertext, zero padded to `shardSize` each. Whole shards are views of
+ * the ciphertext itself; only the shards that reach past its end are copied, into one small
+ * buffer. (A 1 MiB segment makes 1 MiB + 16 bytes of ciphertext, which k = 4 divides exactly.)
+ */
+export function dataShards(ciphertext: Uint8Array, k: number, shardSize: number): Uint8Array[] {
+  const whole = Math.min(k, Math.floor(ciphertext.length / shardSize))
+  const shards: Uint8Array[] = []
+  for (let i = 0; i < whole; i++) {
+    shards.push(ciphertext.subarray(i * shardSize, (i + 1) * shardSize))
+  }
+  if (whole < k) {
+    const tail = new Uint8Array((k - whole) * shardSize)
+    tail.set(ciphertext.subarray(whole * shardSize))
+    for (let i = 0; i < k - whole; i++) {
+      shards.push(tail.subarray(i * shardSize, (i + 1) * shardSize))
+    }
+  }
+  return shards
+}
+
+export async function encodeStripe(input: EncodeStripeInput): Promise<EncodeStripeResult> {
   const { k, n } = input
   const codec = erasureCodec(k, n)
   const key = await cryptoKey(input.key)
@@ -105,14 +146,16 @@ export async function encodeStripe(input: EncodeStripeInput): Promise<EncodedStr
     input.plaintext,
   )
   const shardSize = shardSizeFor(ciphertext.length, k)
-  // One buffer for the k data shards, zero padded at the end, so a worker can transfer it whole.
-  const padded = new Uint8Array(shardSize * k)
-  padded.set(ciphertext)
-  const data: Uint8Array[] = []
-  for (let i = 0; i < k; i++) data.push(padded.subarray(i * shardSize, (i + 1) * shardSize))
+  const data = dataShards(ciphertext, k, shardSize)
   const parity = codec.encode(data)
   const shards = await Promise.all([...data, ...parity].map((bytes) => rawBlock(bytes)))
-  return { index: input.index, length: ciphertext.length, shardSize, shards }
+  return {
+    index: input.index,
+    length: ciphertext.length,
+    shardSize,
+    shards,
+    plaintext: input.plaintext,
+  }
 }
 
 export async function decodeStripe(input: DecodeStripeInput): Promise<Uint8Array> {

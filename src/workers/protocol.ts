@@ -8,6 +8,8 @@ export type WorkerRequest =
   | { id: number; op: 'decode'; input: DecodeStripeInput }
   /** Feeds one file's hasher; no answer, messages on one port arrive in order. */
   | { id: number; op: 'hash-update'; hasher: number; bytes: Uint8Array }
+  /** Like hash-update, but the bytes were moved here and are answered back. */
+  | { id: number; op: 'hash-take'; hasher: number; bytes: Uint8Array }
   | { id: number; op: 'hash-digest'; hasher: number }
 
 export interface WireEncodedStripe {
@@ -18,7 +20,8 @@ export interface WireEncodedStripe {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; op: 'encode'; result: WireEncodedStripe }
+  | { id: number; ok: true; op: 'encode'; result: WireEncodedStripe; plaintext: Uint8Array }
+  | { id: number; ok: true; op: 'hash-take'; result: Uint8Array }
   | { id: number; ok: true; op: 'decode'; result: Uint8Array }
   | { id: number; ok: true; op: 'hash-digest'; result: Uint8Array }
   | { id: number; ok: false; error: { name: string; message: string } }

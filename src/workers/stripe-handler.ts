@@ -11,11 +11,15 @@ export async function handleRequest(
   request: WorkerRequest,
 ): Promise<{ response: WorkerResponse; transfer: ArrayBuffer[] } | undefined> {
   try {
-    if (request.op === 'hash-update') {
+    if (request.op === 'hash-update' || request.op === 'hash-take') {
       let sha = hashers.get(request.hasher)
       if (!sha) hashers.set(request.hasher, (sha = new Sha256()))
       sha.update(request.bytes)
-      return undefined
+      if (request.op === 'hash-update') return undefined
+      return {
+        response: { id: request.id, ok: true, op: 'hash-take', result: request.bytes },
+        transfer: transferables([request.bytes]),
+      }
     }
     if (request.op === 'hash-digest') {
       const digest = (hashers.get(request.hasher) ?? new Sha256()).digest()
@@ -26,13 +30,19 @@ export async function handleRequest(
       }
     }
     if (request.op === 'encode') {
-      const stripe = await encodeStripe(request.input)
+      const { plaintext, ...stripe } = await encodeStripe(request.input)
       const shards = stripe.shards.map((s) => ({ cid: s.cid.bytes, bytes: s.bytes }))
-      // Data shards share one padded buffer and parity shards have their own: all freshly
-      // made here, so all can be moved rather than copied.
+      // Data shards are views of the ciphertext, parity shards of one buffer of their own: all
+      // made here, so all can be moved rather than copied. The plaintext goes back for reuse.
       return {
-        response: { id: request.id, ok: true, op: 'encode', result: { ...stripe, shards } },
-        transfer: transferables(shards.map((s) => s.bytes)),
+        response: {
+          id: request.id,
+          ok: true,
+          op: 'encode',
+          result: { ...stripe, shards },
+          plaintext,
+        },
+        transfer: transferables([...shards.map((s) => s.bytes), plaintext]),
       }
     }
     const plaintext = await decodeStripe(request.input)

@@ -79,12 +79,15 @@ test('the worker pool encodes and decodes a file exactly like the in-thread code
     }
     const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, '0')).join('')
 
-    async function run(codec?: import('../../src/core/index.ts').StripeCodec) {
+    async function run(
+      input: ReadableStream<Uint8Array>,
+      codec?: import('../../src/core/index.ts').StripeCodec,
+    ) {
       const cids: string[] = []
       const blocks = new Map<string, Uint8Array>()
       let manifest: { cid: string; bytes: string } | undefined
       for await (const ev of core.encodeFile(
-        stream(),
+        input,
         { name: 'pool.bin', type: 'application/octet-stream' },
         codec ? { ...fixed, codec, concurrency: 4 } : fixed,
       )) {
@@ -101,10 +104,11 @@ test('the worker pool encodes and decodes a file exactly like the in-thread code
       return { cids, manifest: manifest!, blocks }
     }
 
-    const local = await run()
+    const local = await run(stream())
     const pool = createWorkerPool({ size: 2 })
     try {
-      const pooled = await run(pool)
+      // A Blob's stream is a byte stream: the pool run also takes the BYOB, recycled-buffer path.
+      const pooled = await run(new Blob([data]).stream(), pool)
       const cap = core.parseReadCapability(
         core.formatCapability({
           kind: 'read',

@@ -10,14 +10,40 @@ import {
 } from '../../src/core/index.ts'
 
 /** A stream that hands out `data` in chunks of varying sizes, as File.stream() would. */
-export function streamOf(data: Uint8Array, chunk = 7919): ReadableStream<Uint8Array> {
+/**
+ * `data` in uneven chunks. `bytes: true` makes a byte stream (as `File.stream()` is), which the
+ * segmenter reads with a BYOB reader straight into its own buffers.
+ */
+export function streamOf(
+  data: Uint8Array,
+  chunk = 7919,
+  { bytes = false } = {},
+): ReadableStream<Uint8Array> {
   let offset = 0
-  return new ReadableStream({
+  const next = (): Uint8Array<ArrayBuffer> | undefined => {
+    if (offset >= data.length) return undefined
+    const take = Math.max(1, Math.min(chunk - (offset % 13), data.length - offset))
+    offset += take
+    return data.slice(offset - take, offset)
+  }
+  if (bytes) {
+    const byteStream = new ReadableStream({
+      type: 'bytes',
+      pull(controller) {
+        const part = next()
+        if (part) return controller.enqueue(part)
+        controller.close()
+        // A reader waiting with its own buffer gets it back only through respond(0).
+        controller.byobRequest?.respond(0)
+      },
+    })
+    return byteStream
+  }
+  return new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (offset >= data.length) return controller.close()
-      const take = Math.max(1, Math.min(chunk - (offset % 13), data.length - offset))
-      controller.enqueue(data.slice(offset, offset + take))
-      offset += take
+      const part = next()
+      if (part) controller.enqueue(part)
+      else controller.close()
     },
   })
 }
@@ -72,11 +98,12 @@ export async function encodeAll(
   data: Uint8Array,
   options: EncodeFileOptions = {},
   meta = { name: 'file.bin', type: 'application/octet-stream' },
+  input: ReadableStream<Uint8Array> = streamOf(data),
 ): Promise<Encoded> {
   const stripes: StripeEvent[] = []
   let final: ManifestEvent | undefined
   const source = new MemorySource()
-  for await (const event of encodeFile(streamOf(data), meta, options)) {
+  for await (const event of encodeFile(input, meta, options)) {
     if (event.type === 'stripe') {
       stripes.push(event)
       event.shards.forEach((s) => source.put(s))

@@ -12,10 +12,12 @@ import {
   openManifest,
   parseManifest,
   rawBlock,
+  shardSizeFor,
   type BlockSource,
   type ManifestEvent,
   type ShardReport,
 } from '../../src/core/index.ts'
+import { dataShards } from '../../src/core/stripe.ts'
 import { collect, encodeAll, pseudoRandom, sha256hex, streamOf } from './core-helpers.ts'
 
 const SEG = 1000
@@ -26,6 +28,17 @@ describe('encode → decode round trips', () => {
       const data = pseudoRandom(size, size + 3)
       const { final, source, stripes } = await encodeAll(data, { segmentSize: SEG, k: 3, n: 5 })
       expect(stripes.length).toBe(Math.max(1, Math.ceil(size / SEG)))
+      // A byte stream takes the BYOB path with recycled segment buffers: same key, same bytes.
+      const { key, fileId } = { key: final.capability.key, fileId: final.manifest.layout.fileId }
+      for (const chunk of [1, 333, SEG, 2 * SEG + 1]) {
+        const again = await encodeAll(
+          data,
+          { segmentSize: SEG, k: 3, n: 5, key, fileId, now: () => final.envelope.created },
+          undefined,
+          streamOf(data, chunk, { bytes: true }),
+        )
+        expect(again.final.block.cid.toString()).toBe(final.block.cid.toString())
+      }
       expect(final.envelope.size).toBe(size)
       expect(Buffer.from(final.envelope.sha256).toString('hex')).toBe(sha256hex(data))
       const { opened, stream } = await openFile(final.capability, source)
@@ -163,9 +176,13 @@ describe('encode → decode round trips', () => {
     const total = 64 * 1024 * 1024
     const chunk = pseudoRandom(1024 * 1024 + 7, 77)
     let sent = 0
-    const input = new ReadableStream<Uint8Array>({
+    const input = new ReadableStream({
+      type: 'bytes',
       pull(c) {
-        if (sent >= total) return c.close()
+        if (sent >= total) {
+          c.close()
+          return c.byobRequest?.respond(0)
+        }
         const take = Math.min(chunk.length, total - sent)
         c.enqueue(chunk.slice(0, take))
         sent += take
@@ -244,6 +261,26 @@ describe('encode → decode round trips', () => {
   })
 })
 
+describe('data shards', () => {
+  it('are the ciphertext zero padded to k equal shards, copying only what passes its end', () => {
+    for (let length = 16; length <= 60; length++) {
+      const ciphertext = pseudoRandom(length, length)
+      for (let k = 1; k <= 12; k++) {
+        const size = shardSizeFor(length, k)
+        const shards = dataShards(ciphertext, k, size)
+        expect(shards.map((s) => s.length)).toEqual(Array(k).fill(size))
+        const padded = new Uint8Array(size * k)
+        padded.set(ciphertext)
+        expect(Buffer.concat(shards)).toEqual(Buffer.from(padded))
+        shards.forEach((s, i) => {
+          const inside = (i + 1) * size <= length
+          expect(s.buffer === ciphertext.buffer).toBe(inside)
+        })
+      }
+    }
+  })
+})
+
 describe('segmenter', () => {
   it('cuts any chunking, empty chunks included, into exact segments with one final', async () => {
     const data = pseudoRandom(2500, 8)
@@ -278,6 +315,36 @@ describe('segmenter', () => {
     const empty = []
     for await (const s of segmentStream(streamOf(new Uint8Array(0)), 1000)) empty.push(s)
     expect(empty.map((s) => [s.index, s.bytes.length, s.final])).toEqual([[0, 0, true]])
+  })
+
+  it('cuts a byte stream read into its own buffers the same way, whatever the chunking', async () => {
+    const data = pseudoRandom(5 * 1000 + 3, 9)
+    for (const chunk of [1, 999, 1000, 1001, 2500, 6000]) {
+      const segs = []
+      for await (const s of segmentStream(streamOf(data, chunk, { bytes: true }), 1000)) {
+        segs.push({ ...s, bytes: s.bytes.slice() })
+      }
+      expect(segs.map((s) => [s.index, s.bytes.length, s.final])).toEqual([
+        [0, 1000, false],
+        [1, 1000, false],
+        [2, 1000, false],
+        [3, 1000, false],
+        [4, 1000, false],
+        [5, 3, true],
+      ])
+      expect(Buffer.concat(segs.map((s) => s.bytes))).toEqual(Buffer.from(data))
+    }
+    const exact = []
+    for await (const s of segmentStream(
+      streamOf(data.subarray(0, 2000), 700, { bytes: true }),
+      1000,
+    )) {
+      exact.push([s.bytes.length, s.final])
+    }
+    expect(exact).toEqual([
+      [1000, false],
+      [1000, true],
+    ])
   })
 
   it('refuses chunks that are not bytes', async () => {

@@ -82,21 +82,58 @@ describe('worker pool (fake workers running the real handler)', () => {
     }
   })
 
-  it('replaces a crashed worker and fails only the job it was running', async () => {
-    let crashes = 0
+  it('replaces a crashed worker and fails only the jobs it was running', async () => {
+    for (const jobsPerWorker of [1, 2]) {
+      let crashes = 0
+      const pool = createWorkerPool({
+        size: 1,
+        jobsPerWorker,
+        createWorker: () =>
+          new FakeWorker((r) => r.op === 'encode' && r.input.index === 1 && crashes++ === 0),
+      })
+      try {
+        const base = { key: FIXED.key, fileId: FIXED.fileId, k: 2, n: 3, final: false }
+        const a = pool.encodeStripe({ ...base, index: 0, plaintext: new Uint8Array(10) })
+        const b = pool.encodeStripe({ ...base, index: 1, plaintext: new Uint8Array(10) })
+        const c = pool.encodeStripe({ ...base, index: 2, plaintext: new Uint8Array(10) })
+        // With two jobs per worker, job 0 was in the crashed worker beside job 1.
+        if (jobsPerWorker === 1) await expect(a).resolves.toMatchObject({ index: 0 })
+        else await expect(a).rejects.toBeInstanceOf(WorkerPoolError)
+        await expect(b).rejects.toBeInstanceOf(WorkerPoolError)
+        await expect(c).resolves.toMatchObject({ index: 2 })
+      } finally {
+        pool.close()
+      }
+    }
+  })
+
+  it('keeps up to jobsPerWorker jobs in each worker, spread over the workers first', async () => {
+    const posted: number[] = []
+    const workers: FakeWorker[] = []
     const pool = createWorkerPool({
-      size: 1,
-      createWorker: () =>
-        new FakeWorker((r) => r.op === 'encode' && r.input.index === 1 && crashes++ === 0),
+      size: 2,
+      jobsPerWorker: 2,
+      createWorker: () => {
+        const w = new FakeWorker()
+        const index = workers.push(w) - 1
+        const post = w.postMessage.bind(w)
+        w.postMessage = (m, t) => {
+          posted.push(index)
+          post(m, t)
+        }
+        return w
+      },
     })
     try {
       const base = { key: FIXED.key, fileId: FIXED.fileId, k: 2, n: 3, final: false }
-      const a = pool.encodeStripe({ ...base, index: 0, plaintext: new Uint8Array(10) })
-      const b = pool.encodeStripe({ ...base, index: 1, plaintext: new Uint8Array(10) })
-      const c = pool.encodeStripe({ ...base, index: 2, plaintext: new Uint8Array(10) })
-      await expect(a).resolves.toMatchObject({ index: 0 })
-      await expect(b).rejects.toBeInstanceOf(WorkerPoolError)
-      await expect(c).resolves.toMatchObject({ index: 2 })
+      const jobs = [0, 1, 2, 3, 4].map((index) =>
+        pool.encodeStripe({ ...base, index, plaintext: new Uint8Array(10) }),
+      )
+      // Synchronously: two workers, two jobs each; the fifth waits for a free place.
+      expect(posted).toEqual([0, 1, 0, 1])
+      const done = await Promise.all(jobs)
+      expect(done.map((s) => s.index)).toEqual([0, 1, 2, 3, 4])
+      expect(posted).toHaveLength(5)
     } finally {
       pool.close()
     }
