@@ -25,3 +25,9 @@ export const RELAY_RETRY_MAX_MS = 10_000
 export const DIAL_TIMEOUT_MS = 20_000
 /** Gossip messages on discovery topics are a peer record; keep them small. */
 export const MAX_PUBSUB_MESSAGE_BYTES = 16 * 1024
+/**
+ * Largest WebRTC data-channel message this node sends. libp2p's default (16 KiB) suits
+ * go/rust peers; every Coffer peer is a browser, and Chromium, Firefox and Safari all accept
+ * 256 KiB messages, which carry shards with far fewer per-message costs.
+ */
+export const WEBRTC_MAX_MESSAGE_BYTES = 256 * 1024

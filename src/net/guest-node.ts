@@ -11,6 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { cofferFetch, type CofferFetch } from './fetch/index.ts'
 import { cofferGater } from './gater.ts'
 import { NoRelayError } from './errors.ts'
+import { WEBRTC_MAX_MESSAGE_BYTES } from './constants.ts'
 
 export type GuestServices = { identify: Identify; fetch: CofferFetch }
 export type GuestLibp2p = Libp2p<GuestServices>
@@ -65,7 +66,11 @@ export async function createGuestNode(
   const libp2p = (await createLibp2p({
     privateKey,
     addresses: { listen: ['/webrtc'] },
-    transports: [webSockets(), webRTC(), circuitRelayTransport()],
+    transports: [
+      webSockets(),
+      webRTC({ dataChannel: { maxMessageSize: WEBRTC_MAX_MESSAGE_BYTES } }),
+      circuitRelayTransport(),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: cofferGater(),

@@ -34,6 +34,7 @@ import {
   MAX_PUBSUB_MESSAGE_BYTES,
   RELAY_RETRY_MAX_MS,
   RELAY_RETRY_MIN_MS,
+  WEBRTC_MAX_MESSAGE_BYTES,
 } from './constants.ts'
 
 const log = logger('coffer:net:node')
@@ -109,7 +110,11 @@ export async function createCofferNode(
       withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
         privateKey: identity.privateKey,
         addresses: { listen: ['/p2p-circuit', '/webrtc'] },
-        transports: [webSockets(), webRTC(), circuitRelayTransport()],
+        transports: [
+          webSockets(),
+          webRTC({ dataChannel: { maxMessageSize: WEBRTC_MAX_MESSAGE_BYTES } }),
+          circuitRelayTransport(),
+        ],
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
         connectionGater: cofferGater(),
