@@ -70,11 +70,23 @@ describe('placeStripe', () => {
     }
   })
 
-  it('places everything on a single peer but reports the stripe at risk with the peers missing', () => {
+  it('gives a single peer no more than n − k shards and reports the stripe at risk', () => {
     const r = placeStripe({ k: 4, shardKeys: keys(rng(3), 8), candidates: peers(1) })
-    expect(r.assignments).toEqual(new Array(8).fill('peer-0'))
+    expect(r.assignments.filter((a) => a === 'peer-0')).toHaveLength(4)
+    expect(r.assignments.filter((a) => a === undefined)).toHaveLength(4)
     expect(r.safe).toBe(false)
     expect(r.missingPeers).toBe(1)
+    // Never more than n − k on one peer, whatever the shape, when peers are too few.
+    for (const [k, n] of [
+      [2, 3],
+      [6, 8],
+      [10, 30],
+    ] as const) {
+      for (let p = 1; p <= 3; p++) {
+        const few = placeStripe({ k, shardKeys: keys(rng(p), n), candidates: peers(p) })
+        for (const c of perPeer(few.assignments).values()) expect(c).toBeLessThanOrEqual(n - k)
+      }
+    }
     const none = placeStripe({ k: 4, shardKeys: keys(rng(3), 8), candidates: [] })
     expect(none.assignments.every((a) => a === undefined)).toBe(true)
     expect(none.missingPeers).toBe(2)

@@ -70,7 +70,9 @@ export function placeStripe(options: PlaceStripeOptions): StripePlacement {
   // Peers holding fixed shards but no longer usable still count, so the cap stays fair.
   const holders = new Set(usable.map((c) => c.peerId))
   for (const a of assignments) if (a !== undefined) holders.add(a)
-  const cap = Math.ceil(n / holders.size)
+  // The rule: no peer ever holds more than n − k shards of a stripe (losing it then leaves k),
+  // even when that leaves shards unplaced because too few peers are online.
+  const cap = Math.min(Math.ceil(n / holders.size), n - k)
 
   const pairs: Pair[] = []
   for (let peer = 0; peer < p; peer++) {

@@ -1,5 +1,5 @@
 import type { Candidate } from '../../core/placement/index.ts'
-import { gatherCandidates, type ShardNetwork } from '../../net/store/index.ts'
+import type { ShardNetwork } from '../../net/store/index.ts'
 import { CANDIDATE_TTL_MS } from './constants.ts'
 
 /**
@@ -33,20 +33,42 @@ export class CandidateCache {
       return this.#list
     }
     if (this.#pending !== undefined) return this.#pending
-    const pending = gatherCandidates(this.#network, peers, { signal: options.signal }).then(
-      (list) => {
-        this.#list = list
-        this.#key = key
-        this.#at = Date.now()
-        return list
-      },
-    )
+    const previous = new Map(this.#list.map((c) => [c.peerId, c]))
+    const pending = this.#ask(peers, previous, options.signal).then((list) => {
+      this.#list = list
+      this.#key = key
+      this.#at = Date.now()
+      return list
+    })
     this.#pending = pending
     try {
       return await pending
     } finally {
       this.#pending = undefined
     }
+  }
+
+  /**
+   * Asks every peer for its free space. A connected peer that does not answer in time (busy
+   * with this very upload) keeps its last answer: dropping it would pile the next stripes
+   * onto the peers that happened to answer.
+   */
+  async #ask(
+    peers: string[],
+    previous: Map<string, Candidate>,
+    signal?: AbortSignal,
+  ): Promise<Candidate[]> {
+    const answers = await Promise.all(
+      peers.map(async (peerId): Promise<Candidate | undefined> => {
+        try {
+          return { peerId, free: await this.#network.freeSpace(peerId, { signal }) }
+        } catch {
+          signal?.throwIfAborted()
+          return previous.get(peerId)
+        }
+      }),
+    )
+    return answers.filter((a): a is Candidate => a !== undefined && a.free > 0)
   }
 
   /** `bytes` went to `peer`: its free space until the next answer is that much smaller. */
