@@ -5,119 +5,16 @@
  * frees the holders' space.
  */
 import { randomBytes } from 'node:crypto'
-import type { Page } from '@playwright/test'
-import { parseManifest, type Layout } from '../../src/core/manifest.ts'
+import { blocksOf, expect, idbValues, openCoop, peerIdOf, test } from './fixtures.ts'
 import {
-  blocksOf,
-  expect,
-  idbValues,
-  openCoop,
-  peerIdOf,
-  test,
-  type Peer,
-} from '../e2e/fixtures.ts'
-
-const MiB = 1024 * 1024
-
-interface FileRow {
-  id: string
-  name: string
-  state: string
-  manifestCid?: string
-}
-interface ReceiptRow {
-  file: string
-  shard: string
-  holder: string
-}
-
-async function openFiles(page: Page): Promise<void> {
-  await page.getByTestId('nav-files').click()
-  await expect(page.getByTestId('pick-files')).toBeEnabled({ timeout: 60_000 })
-}
-
-function row(page: Page, name: string) {
-  return page.locator(`[data-testid="file-row"][data-file-name="${name}"]`)
-}
-
-/** The owner's record, receipts and manifest layout of one file, read from its IndexedDB. */
-async function storedFile(page: Page, name: string) {
-  const files = await idbValues<FileRow>(page, 'coffer', 'files')
-  const record = files.find((f) => f.name === name)
-  if (record?.manifestCid === undefined) throw new Error(`${name} is not complete`)
-  const receipts = (await idbValues<ReceiptRow>(page, 'coffer', 'receipts')).filter(
-    (r) => r.file === record.id,
-  )
-  // The owner keeps its copy of the manifest in Coffer's kv store.
-  const key = `manifest:${record.manifestCid}`
-  const bytes = await page.evaluate(
-    (k) =>
-      new Promise<number[]>((resolve, reject) => {
-        const open = indexedDB.open('coffer')
-        open.onerror = () => reject(open.error ?? new Error('open failed'))
-        open.onsuccess = () => {
-          const req = open.result.transaction('kv').objectStore('kv').get(k)
-          req.onsuccess = () => {
-            open.result.close()
-            resolve(Array.from(req.result as Uint8Array))
-          }
-          req.onerror = () => reject(req.error ?? new Error('get failed'))
-        }
-      }),
-    key,
-  )
-  const layout: Layout = parseManifest(new Uint8Array(bytes)).layout
-  return { record, receipts, layout }
-}
-
-/**
- * Checks every shard of every stripe is in some member's blockstore, and that no member keeps
- * more than the placement rule allows of one stripe. Returns the blocks per member.
- */
-async function expectSpread(
-  layout: Layout,
-  members: Peer[],
-  fairShare = false,
-): Promise<Map<string, number>[]> {
-  const blocks = await Promise.all(members.map((m) => blocksOf(m.page)))
-  const p = members.length
-  // The rule: distinct peers when there are n; otherwise at most n − k per peer. With room on
-  // every peer, placement also keeps to the fair share ⌈n / p⌉.
-  const cap = p >= layout.n ? 1 : fairShare ? Math.ceil(layout.n / p) : layout.n - layout.k
-  for (const [i, stripe] of layout.stripes.entries()) {
-    const perPeer = blocks.map(() => 0)
-    for (const cid of stripe.shards) {
-      const where = blocks.flatMap((b, j) => (b.has(cid.toString()) ? [j] : []))
-      expect(where.length, `stripe ${i} shard ${cid.toString()} is held`).toBeGreaterThan(0)
-      for (const j of where) perPeer[j]!++
-      // Each shard is its own block of the stripe's shard size.
-      expect(blocks[where[0]!]!.get(cid.toString())).toBe(stripe.shardSize)
-    }
-    expect(Math.max(...perPeer), `stripe ${i}: at most ${cap} shards per peer`).toBeLessThanOrEqual(
-      cap,
-    )
-  }
-  return blocks
-}
-
-async function heldBytes(page: Page): Promise<number> {
-  const values = await page.evaluate(
-    () =>
-      new Promise<unknown>((resolve, reject) => {
-        const open = indexedDB.open('coffer')
-        open.onerror = () => reject(open.error ?? new Error('open failed'))
-        open.onsuccess = () => {
-          const req = open.result.transaction('kv').objectStore('kv').get('held-bytes')
-          req.onsuccess = () => {
-            open.result.close()
-            resolve(req.result)
-          }
-          req.onerror = () => reject(req.error ?? new Error('get failed'))
-        }
-      }),
-  )
-  return typeof values === 'number' ? values : 0
-}
+  expectSpread,
+  fileRow as row,
+  heldBytes,
+  MiB,
+  openFiles,
+  storedFile,
+  type FileRow,
+} from './transfer-helpers.ts'
 
 test('four members keep a 20 MiB upload spread by the placement rule; delete frees them', async ({
   openPeer,

@@ -1,0 +1,182 @@
+/**
+ * Share links opened in a fresh browser (not a member, empty storage) with the owner's device
+ * closed: the guest reaches the holders through the relay and downloads over direct WebRTC.
+ * One holder serves an altered shard and is named in the UI; with exactly k shards of a stripe
+ * online the download succeeds, with k − 1 it says how many holders are missing and finishes by
+ * itself when one returns.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import type { Browser, Page } from '@playwright/test'
+import { CID } from 'multiformats/cid'
+import { formatShareLink } from '../../src/core/index.ts'
+import { shortPeerId } from '../../src/state/format.ts'
+import { blocksOf, expect, openCoop, peerIdOf, test, type Peer } from './fixtures.ts'
+import {
+  alterBlock,
+  dropBlock,
+  MiB,
+  storedFile,
+  uploadThroughUi,
+  type ReceiptRow,
+} from './transfer-helpers.ts'
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+
+interface Shared {
+  link: string
+  receipts: ReceiptRow[]
+  layout: Awaited<ReturnType<typeof storedFile>>['layout']
+}
+
+/** Uploads `data` through the owner's Files view and makes a share link with holder hints. */
+async function shareOf(
+  owner: Peer,
+  relay: { url: string; multiaddrs: string[] },
+  name: string,
+  data: Buffer,
+): Promise<Shared> {
+  await uploadThroughUi(owner.page, name, data)
+  const { record, receipts, layout } = await storedFile(owner.page, name)
+  const holders = [...new Set(receipts.map((r) => r.holder))]
+  const link = formatShareLink(
+    `${relay.url}/`,
+    { kind: 'read', manifest: CID.parse(record.manifestCid!), key: new Uint8Array(record.key) },
+    { relays: relay.multiaddrs.slice(0, 1), peers: holders },
+  )
+  return { link, receipts, layout }
+}
+
+/** A fresh browser context that saves through the service worker (no save picker). */
+async function guestPage(
+  browser: Browser,
+  link: string,
+): Promise<{ page: Page; close(): Promise<void> }> {
+  const context = await browser.newContext()
+  // The save picker needs a person to answer it; the streamed service-worker download does not.
+  await context.addInitScript(() => {
+    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker
+  })
+  const page = await context.newPage()
+  await page.goto(link)
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+    timeout: 60_000,
+  })
+  return { page, close: () => context.close() }
+}
+
+async function downloadBytes(page: Page, timeout: number): Promise<Buffer> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.getByTestId('share-download').click(),
+  ])
+  return readFile(await download.path())
+}
+
+test('a fresh browser downloads the exact bytes with the owner closed and names the holder of an altered shard', async ({
+  openPeer,
+  relay,
+  browser,
+}) => {
+  test.setTimeout(360_000)
+  const { owner, members } = await openCoop(openPeer, { members: 4 })
+  const data = randomBytes(20 * MiB)
+  const { link, receipts, layout } = await shareOf(owner, relay, 'random.bin', data)
+
+  // The first data shard of the first stripe is what a reader asks for first.
+  const target = layout.stripes[0]!.shards[0]!.toString()
+  const holderId = receipts.find((r) => r.shard === target)!.holder
+  const ids = await Promise.all(members.map((m) => peerIdOf(m.page)))
+  const victim = members[ids.indexOf(holderId)]!
+  await alterBlock(victim.page, target)
+
+  await owner.close()
+  const guest = await guestPage(browser, link)
+  try {
+    await expect(guest.page.getByTestId('share-name')).toHaveText('random.bin', {
+      timeout: 90_000,
+    })
+    const started = Date.now()
+    const bytes = await downloadBytes(guest.page, 180_000)
+    const seconds = (Date.now() - started) / 1000
+    expect(bytes.length).toBe(data.length)
+    expect(sha256(bytes)).toBe(sha256(data))
+    process.stdout.write(
+      `20 MiB share-link download: ${seconds.toFixed(1)} s, ${(data.length / 1e6 / seconds).toFixed(2)} MB/s\n`,
+    )
+    await expect(guest.page.getByTestId('download-phase')).toHaveText('Downloaded')
+    const reports = guest.page.getByTestId('download-bad-peer')
+    await expect(reports).toHaveCount(1)
+    await expect(reports).toContainText(shortPeerId(holderId))
+    await expect(reports).toContainText('corrupted')
+  } finally {
+    await guest.close()
+  }
+})
+
+test('exactly k shards online suffice; with k − 1 the page says what is missing and finishes when a holder returns', async ({
+  openPeer,
+  relay,
+  browser,
+}) => {
+  test.setTimeout(420_000)
+  const { owner, members } = await openCoop(openPeer, { members: 4 })
+  const data = randomBytes(3 * MiB)
+  const { link, layout } = await shareOf(owner, relay, 'three.bin', data)
+  const { k } = layout
+
+  // Two members that together hold exactly k shards of every stripe stay; the others go.
+  const blocks = await Promise.all(members.map((m) => blocksOf(m.page)))
+  const count = (i: number, s: number) =>
+    layout.stripes[s]!.shards.filter((c) => blocks[i]!.has(c.toString())).length
+  let pair: [number, number] | undefined
+  for (let i = 0; i < members.length && !pair; i++) {
+    for (let j = i + 1; j < members.length && !pair; j++) {
+      if (layout.stripes.every((_, s) => count(i, s) + count(j, s) === k)) pair = [i, j]
+    }
+  }
+  expect(pair, 'two members hold exactly k shards of each stripe').toBeDefined()
+  const [a, b] = pair!
+  const away = members.filter((_, i) => i !== a && i !== b)
+  await owner.close()
+  for (const m of away) await m.page.close()
+
+  const first = await guestPage(browser, link)
+  try {
+    await expect(first.page.getByTestId('share-name')).toHaveText('three.bin', { timeout: 90_000 })
+    const bytes = await downloadBytes(first.page, 180_000)
+    expect(sha256(bytes)).toBe(sha256(data))
+  } finally {
+    await first.close()
+  }
+
+  // One of the k shards of stripe 0 is lost: k − 1 remain reachable.
+  const lost = layout.stripes[0]!.shards.find((c) => blocks[a]!.has(c.toString()))!.toString()
+  await dropBlock(members[a]!.page, lost)
+
+  const second = await guestPage(browser, link)
+  try {
+    await expect(second.page.getByTestId('share-name')).toHaveText('three.bin', {
+      timeout: 90_000,
+    })
+    const [download] = await Promise.all([
+      second.page.waitForEvent('download', { timeout: 300_000 }),
+      (async () => {
+        await second.page.getByTestId('share-download').click()
+        const wait = second.page.getByTestId('download-wait')
+        await expect(wait).toContainText('needs 1 more holder', { timeout: 120_000 })
+        await expect(wait).toContainText(`Only ${k - 1} of the ${k} pieces`)
+        await expect(second.page.getByTestId('download-phase')).toHaveText('Waiting for holders')
+        // A member that was away comes back (same browser profile: same peer, same shards).
+        const back = await away[0]!.context.newPage()
+        await back.goto(new URL('/#/files', relay.url).href)
+      })(),
+    ])
+    const bytes = await readFile(await download.path())
+    expect(sha256(bytes)).toBe(sha256(data))
+    await expect(second.page.getByTestId('download-phase')).toHaveText('Downloaded')
+    await expect(second.page.getByTestId('download-wait')).toHaveCount(0)
+  } finally {
+    await second.close()
+  }
+})
