@@ -119,10 +119,13 @@ function blockKey(cid: string): string {
   return `/${base32upper.encode(CID.parse(cid).multihash.bytes)}`
 }
 
-/** Flips the first byte of one block in a member's IndexedDB blockstore. */
-export async function alterBlock(page: Page, cid: string): Promise<void> {
+/**
+ * Changes one block in a member's IndexedDB blockstore behind Coffer's back: 'alter' flips its
+ * first byte (a damaged or dishonest holder), 'drop' removes it (a lost block).
+ */
+export async function tamperBlock(page: Page, cid: string, how: 'alter' | 'drop'): Promise<void> {
   await page.evaluate(
-    (key) =>
+    ([key, mode]) =>
       new Promise<void>((resolve, reject) => {
         const open = indexedDB.open('coffer-blocks')
         open.onerror = () => reject(open.error ?? new Error('open failed'))
@@ -132,6 +135,7 @@ export async function alterBlock(page: Page, cid: string): Promise<void> {
           const req = store.get(key)
           req.onsuccess = () => {
             if (req.result === undefined) return tx.abort()
+            if (mode === 'drop') return void store.delete(key)
             const bytes = new Uint8Array(req.result as ArrayBuffer).slice()
             bytes[0] = bytes[0]! ^ 0xff
             store.put(bytes, key)
@@ -143,27 +147,6 @@ export async function alterBlock(page: Page, cid: string): Promise<void> {
           tx.onabort = () => reject(new Error(`no block ${key}`))
         }
       }),
-    blockKey(cid),
-  )
-}
-
-/** Removes one block from a member's IndexedDB blockstore, as if it had been lost. */
-export async function dropBlock(page: Page, cid: string): Promise<void> {
-  await page.evaluate(
-    (key) =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('coffer-blocks')
-        open.onerror = () => reject(open.error ?? new Error('open failed'))
-        open.onsuccess = () => {
-          const tx = open.result.transaction('coffer-blocks', 'readwrite')
-          tx.objectStore('coffer-blocks').delete(key)
-          tx.oncomplete = () => {
-            open.result.close()
-            resolve()
-          }
-          tx.onerror = () => reject(tx.error ?? new Error('delete failed'))
-        }
-      }),
-    blockKey(cid),
+    [blockKey(cid), how] as const,
   )
 }

@@ -13,8 +13,7 @@ import { formatShareLink } from '../../src/core/index.ts'
 import { shortPeerId } from '../../src/state/format.ts'
 import { blocksOf, expect, openCoop, peerIdOf, test, type Peer } from './fixtures.ts'
 import {
-  alterBlock,
-  dropBlock,
+  tamperBlock,
   MiB,
   storedFile,
   uploadThroughUi,
@@ -88,7 +87,7 @@ test('a fresh browser downloads the exact bytes with the owner closed and names 
   const holderId = receipts.find((r) => r.shard === target)!.holder
   const ids = await Promise.all(members.map((m) => peerIdOf(m.page)))
   const victim = members[ids.indexOf(holderId)]!
-  await alterBlock(victim.page, target)
+  await tamperBlock(victim.page, target, 'alter')
 
   await owner.close()
   const guest = await guestPage(browser, link)
@@ -152,7 +151,7 @@ test('exactly k shards online suffice; with k − 1 the page says what is missin
 
   // One of the k shards of stripe 0 is lost: k − 1 remain reachable.
   const lost = layout.stripes[0]!.shards.find((c) => blocks[a]!.has(c.toString()))!.toString()
-  await dropBlock(members[a]!.page, lost)
+  await tamperBlock(members[a]!.page, lost, 'drop')
 
   const second = await guestPage(browser, link)
   try {
