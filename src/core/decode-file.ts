@@ -5,7 +5,12 @@ import { DEFAULT_STRIPE_CONCURRENCY } from './constants.ts'
 import { NotEnoughShardsError, PlaintextHashMismatchError } from './errors.ts'
 import { openManifest, type OpenedManifest } from './manifest.ts'
 import { abortError } from './segmenter.ts'
-import { localHasher, localStripeCodec, type StripeCodec } from './stripe.ts'
+import {
+  localHasher,
+  localStripeCodec,
+  type DecodeStripeInput,
+  type StripeCodec,
+} from './stripe.ts'
 
 /** Where shards (and the manifest) come from: a blockstore, the network, a test double. */
 export interface BlockSource {
@@ -147,6 +152,25 @@ export function fetchStripe(
   })
 }
 
+/** What the stripe codec needs to rebuild and decrypt stripe `index` from fetched shards. */
+export function stripeDecodeInput(
+  opened: OpenedManifest,
+  index: number,
+  shards: readonly (Uint8Array | undefined)[],
+): DecodeStripeInput {
+  const { layout } = opened.manifest
+  return {
+    key: opened.key,
+    fileId: layout.fileId,
+    index,
+    final: index === layout.segments - 1,
+    k: layout.k,
+    n: layout.n,
+    length: layout.stripes[index]!.length,
+    shards,
+  }
+}
+
 /**
  * Streams the plaintext of an opened manifest. Stripes arrive in order; each is authenticated
  * by AES-GCM before any of its bytes are emitted. The whole-file SHA-256 can only be checked
@@ -172,20 +196,7 @@ export function decodeFile(
 
   const decodeOne = async (index: number): Promise<Uint8Array> => {
     const shards = await fetchStripe(opened, index, source, { ...options, signal })
-    const stripe = layout.stripes[index]!
-    return codec.decodeStripe(
-      {
-        key: opened.key,
-        fileId: layout.fileId,
-        index,
-        final: index === layout.segments - 1,
-        k: layout.k,
-        n: layout.n,
-        length: stripe.length,
-        shards,
-      },
-      { signal },
-    )
+    return codec.decodeStripe(stripeDecodeInput(opened, index, shards), { signal })
   }
 
   const fill = (): void => {

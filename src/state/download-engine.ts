@@ -1,6 +1,7 @@
 import type { CID } from 'multiformats/cid'
 import {
   fetchStripe,
+  stripeDecodeInput,
   localHasher,
   localStripeCodec,
   NotEnoughShardsError,
@@ -400,19 +401,7 @@ export async function openDownload(
           hedgeAfterMs,
         })
         if (waiting.delete(index) && waiting.size === 0) wait(undefined)
-        return await codec.decodeStripe(
-          {
-            key: opened.key,
-            fileId: layout.fileId,
-            index,
-            final: index === layout.segments - 1,
-            k: layout.k,
-            n: layout.n,
-            length: stripe.length,
-            shards,
-          },
-          { signal },
-        )
+        return await codec.decodeStripe(stripeDecodeInput(opened, index, shards), { signal })
       } catch (err) {
         if (!(err instanceof NotEnoughShardsError) || signal.aborted) throw err
         const direct = new Set(network.directPeers())
