@@ -1,29 +1,12 @@
-import 'fake-indexeddb/auto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Connection, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
-import { noise } from '@libp2p/noise'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
-import type { IDBPDatabase } from 'idb'
-import type { Blockstore } from 'interface-blockstore'
-import { createLibp2p } from 'libp2p'
-import { CID } from 'multiformats/cid'
-import * as raw from 'multiformats/codecs/raw'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeExpected, deleteSigningBytes, encodeMessage } from '../../src/core/protocol/index.ts'
-import {
-  BlockNotFoundError,
-  CorruptBlockError,
-  cofferFetch,
-  type CofferFetch,
-} from '../../src/net/fetch/index.ts'
+import { BlockNotFoundError, CorruptBlockError } from '../../src/net/fetch/index.ts'
 import {
   CofferStore,
-  cofferStore,
-  type CofferStoreInit,
   InvalidReceiptError,
   NoDirectConnectionError,
   STORE_PROTOCOL,
@@ -31,79 +14,15 @@ import {
   verifyReceipt,
 } from '../../src/net/store/index.ts'
 import { readMessage, writeMessage } from '../../src/net/store/stream-io.ts'
-import { openCofferDB, type CofferDB } from '../../src/storage/db.ts'
 import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
-
-/** An in-memory blockstore whose bytes a test can alter, as a dishonest holder would. */
-class MemoryBlocks {
-  readonly map = new Map<string, Uint8Array>()
-  put(cid: CID, bytes: Uint8Array): CID {
-    this.map.set(cid.toString(), bytes)
-    return cid
-  }
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async *get(cid: CID): AsyncGenerator<Uint8Array> {
-    const b = this.map.get(cid.toString())
-    if (b === undefined) throw new Error('not found')
-    yield b
-  }
-  has(cid: CID): boolean {
-    return this.map.has(cid.toString())
-  }
-  delete(cid: CID): void {
-    this.map.delete(cid.toString())
-  }
-}
-
-interface TestNode {
-  libp2p: Libp2p<{ store: CofferStore; fetch: CofferFetch }>
-  peerId: PeerId
-  blocks: MemoryBlocks
-  holdings: IdbHoldingLedger
-  pledge: { bytes: number }
-  db: IDBPDatabase<CofferDB>
-}
-
-let dbCount = 0
-const keys = new Map<string, PrivateKey>()
-async function startNode(pledgeBytes: number, init: CofferStoreInit = {}): Promise<TestNode> {
-  const privateKey = await generateKeyPair('Ed25519')
-  const peerId = peerIdFromPrivateKey(privateKey)
-  const db = await openCofferDB(`store-svc-${dbCount++}`)
-  const blocks = new MemoryBlocks()
-  const blockstore = blocks as unknown as Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>
-  const holdings = new IdbHoldingLedger(db, peerId.toString())
-  const pledge = { bytes: pledgeBytes }
-  const libp2p = await createLibp2p({
-    privateKey,
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      store: cofferStore(
-        { blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes } },
-        init,
-      ),
-      fetch: cofferFetch({
-        blockstore,
-        space: { freeBytes: async () => pledge.bytes - (await holdings.usedBytes()) },
-      }),
-    },
-  })
-  keys.set(peerId.toString(), privateKey)
-  return { libp2p, peerId, blocks, holdings, pledge, db }
-}
-
-async function shard(bytes: Uint8Array): Promise<CID> {
-  return CID.createV1(raw.code, await sha256.digest(bytes))
-}
-
-function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)))
-  return out
-}
+import {
+  MemoryBlocks,
+  randomBytes,
+  shard,
+  startNode,
+  stopNode,
+  type TestNode,
+} from './store-test-nodes.ts'
 
 let owner: TestNode
 let ownerKey: PrivateKey
@@ -112,7 +31,7 @@ let stranger: TestNode
 
 beforeAll(async () => {
   owner = await startNode(0)
-  ownerKey = keys.get(owner.peerId.toString())!
+  ownerKey = owner.privateKey
   holder = await startNode(1024 * 1024)
   stranger = await startNode(0)
   await owner.libp2p.dial(holder.libp2p.getMultiaddrs()[0]!)
@@ -120,10 +39,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const n of [owner, holder, stranger]) {
-    await n?.libp2p.stop()
-    n?.db.close()
-  }
+  for (const n of [owner, holder, stranger]) await stopNode(n)
 })
 
 describe('coffer store and fetch between real libp2p nodes', () => {
@@ -291,8 +207,7 @@ describe('pledge and size limits under load', () => {
     await owner.libp2p.dial(small.libp2p.getMultiaddrs()[0]!)
   })
   afterAll(async () => {
-    await small?.libp2p.stop()
-    small?.db.close()
+    await stopNode(small)
   })
 
   it('never lets concurrent stores overrun the pledge together', async () => {

@@ -15,30 +15,34 @@ import {
   MAX_BLOCK_BYTES,
   MAX_CIDS_PER_MESSAGE,
   MESSAGE_OVERHEAD_BYTES,
-  MessageTooLargeError,
-  WireError,
   type FetchProtocolResponse,
 } from '../../core/protocol/index.ts'
 import { matchesCid, readBlock } from '../store/block-io.ts'
-import {
-  directConnection,
-  readMessage,
-  withTimeout,
-  writeMessage,
-  type ConnectionSource,
-} from '../store/stream-io.ts'
+import { serveExchanges } from '../store/serve-exchanges.ts'
+import type { ConnectionSource } from '../store/stream-io.ts'
+import { StreamPool } from '../store/stream-pool.ts'
 import {
   FETCH_MAX_INBOUND_STREAMS,
   FETCH_MAX_OUTBOUND_STREAMS,
+  FETCH_MAX_STREAMS_PER_PEER,
+  FETCH_POOL_IDLE_TIMEOUT_MS,
   FETCH_PROTOCOL,
+  FETCH_STREAM_IDLE_TIMEOUT_MS,
   FETCH_TIMEOUT_MS,
 } from './constants.ts'
 import { BlockNotFoundError, CorruptBlockError, FetchFailedError } from './errors.ts'
 
 export interface CofferFetchInit {
+  /** Limit on one exchange, either side. */
   timeout?: number
   maxInboundStreams?: number
   maxOutboundStreams?: number
+  /** Streams this node keeps open to one holder (never above `maxOutboundStreams`). */
+  maxStreamsPerPeer?: number
+  /** Holder side: a stream with no new request for this long is closed. */
+  idleTimeout?: number
+  /** Requesting side: an unused pooled stream is closed after this long. */
+  poolIdleTimeout?: number
 }
 
 export interface CofferFetchComponents {
@@ -59,7 +63,8 @@ const MAX_REQUEST_BYTES = 64 * 1024
 /**
  * `/coffer/fetch/1.0.0`: serves blocks this peer has, and says which of a list of CIDs it has.
  * Serving checks nothing about the requester: shards are ciphertext and the manifest's layout is
- * public by design; the requester verifies every byte against the CID.
+ * public by design; the requester verifies every byte against the CID. A stream carries one
+ * exchange at a time and may carry many in turn (see docs/STORAGE.md).
  */
 export class CofferFetch {
   readonly protocol = FETCH_PROTOCOL
@@ -68,6 +73,8 @@ export class CofferFetch {
   readonly #timeout: number
   readonly #maxInbound: number
   readonly #maxOutbound: number
+  readonly #idleTimeout: number
+  readonly #pool: StreamPool
   #started = false
 
   constructor(components: CofferFetchComponents, init: CofferFetchInit = {}) {
@@ -76,11 +83,25 @@ export class CofferFetch {
     this.#timeout = init.timeout ?? FETCH_TIMEOUT_MS
     this.#maxInbound = init.maxInboundStreams ?? FETCH_MAX_INBOUND_STREAMS
     this.#maxOutbound = init.maxOutboundStreams ?? FETCH_MAX_OUTBOUND_STREAMS
+    this.#idleTimeout = init.idleTimeout ?? FETCH_STREAM_IDLE_TIMEOUT_MS
+    this.#pool = new StreamPool({
+      protocol: this.protocol,
+      connections: components.connectionManager,
+      log: this.#log,
+      maxStreamsPerPeer: Math.min(
+        init.maxStreamsPerPeer ?? FETCH_MAX_STREAMS_PER_PEER,
+        this.#maxOutbound,
+      ),
+      timeout: this.#timeout,
+      idleTimeout: init.poolIdleTimeout ?? FETCH_POOL_IDLE_TIMEOUT_MS,
+      maxResponseBytes: MAX_BLOCK_BYTES + MESSAGE_OVERHEAD_BYTES,
+    })
   }
 
   readonly [Symbol.toStringTag] = 'coffer:fetch'
 
   async start(): Promise<void> {
+    this.#pool.open()
     await this.#c.registrar.handle(this.protocol, this.#handle, {
       maxInboundStreams: this.#maxInbound,
       maxOutboundStreams: this.#maxOutbound,
@@ -90,6 +111,7 @@ export class CofferFetch {
   }
 
   async stop(): Promise<void> {
+    this.#pool.close()
     await this.#c.registrar.unhandle(this.protocol)
     this.#started = false
   }
@@ -99,50 +121,34 @@ export class CofferFetch {
   }
 
   #handle = (stream: Stream, connection: Connection): void => {
-    void this.#serve(stream, connection)
+    if (connection.limits != null) {
+      stream.abort(new Error('coffer fetch refuses limited connections'))
+      return
+    }
+    void serveExchanges(stream, connection.remotePeer, {
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      timeout: this.#timeout,
+      idleTimeout: this.#idleTimeout,
+      log: this.#log,
+      answer: async (body, signal) => encodeMessage(await this.#answer(body, signal)),
+    })
   }
 
-  async #serve(stream: Stream, connection: Connection): Promise<void> {
-    const signal = AbortSignal.timeout(this.#timeout)
-    try {
-      if (connection.limits != null) {
-        stream.abort(new Error('coffer fetch refuses limited connections'))
-        return
-      }
-      let response: FetchProtocolResponse
-      try {
-        const request = decodeExpected(await readMessage(stream, MAX_REQUEST_BYTES, signal), [
-          'fetch',
-          'has',
-          'space',
-        ])
-        if (request.type === 'fetch') {
-          const block = (await this.#c.blockstore.has(request.cid, { signal }))
-            ? await readBlock(this.#c.blockstore, request.cid, MAX_BLOCK_BYTES, signal)
-            : undefined
-          response = block === undefined ? { type: 'not-found' } : { type: 'block', block }
-        } else if (request.type === 'space') {
-          const free = Math.floor(Math.max(0, (await this.#c.space?.freeBytes()) ?? 0))
-          response = { type: 'space-info', free: Number.isSafeInteger(free) ? free : 0 }
-        } else {
-          const have: boolean[] = []
-          for (const cid of request.cids) have.push(await this.#c.blockstore.has(cid, { signal }))
-          response = { type: 'have', have }
-        }
-      } catch (err) {
-        if (!(err instanceof WireError)) throw err
-        response = {
-          type: 'error',
-          code: err instanceof MessageTooLargeError ? 'TOO_LARGE' : 'BAD_REQUEST',
-          message: err.message.slice(0, 256),
-        }
-      }
-      await writeMessage(stream, encodeMessage(response), signal)
-      await stream.close({ signal })
-    } catch (err) {
-      this.#log.error('fetch exchange with %p failed - %e', connection.remotePeer, err)
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
+  async #answer(body: Uint8Array, signal: AbortSignal): Promise<FetchProtocolResponse> {
+    const request = decodeExpected(body, ['fetch', 'has', 'space'])
+    if (request.type === 'fetch') {
+      const block = (await this.#c.blockstore.has(request.cid, { signal }))
+        ? await readBlock(this.#c.blockstore, request.cid, MAX_BLOCK_BYTES, signal)
+        : undefined
+      return block === undefined ? { type: 'not-found' } : { type: 'block', block }
     }
+    if (request.type === 'space') {
+      const free = Math.floor(Math.max(0, (await this.#c.space?.freeBytes()) ?? 0))
+      return { type: 'space-info', free: Number.isSafeInteger(free) ? free : 0 }
+    }
+    const have: boolean[] = []
+    for (const cid of request.cids) have.push(await this.#c.blockstore.has(cid, { signal }))
+    return { type: 'have', have }
   }
 
   /** Fetches one block from `peer` and returns it only if its bytes match `cid`. */
@@ -207,32 +213,17 @@ export class CofferFetch {
   async #exchange(
     peer: PeerId,
     body: Uint8Array,
-    maxResponse: number,
-    callerSignal?: AbortSignal,
-  ): Promise<FetchProtocolResponse> {
-    const signal = withTimeout(this.#timeout, callerSignal)
-    const connection = directConnection(this.#c.connectionManager, peer)
-    const stream = await connection.newStream(this.protocol, {
+    maxResponseBytes: number,
+    signal?: AbortSignal,
+  ): Promise<Exclude<FetchProtocolResponse, { type: 'error' }>> {
+    const response = await this.#pool.exchange(peer, body, {
+      maxResponseBytes,
+      expected: ['block', 'not-found', 'have', 'space-info', 'error'],
       signal,
-      runOnLimitedConnection: false,
     })
-    try {
-      await writeMessage(stream, body, signal)
-      await stream.close({ signal })
-      const response = decodeExpected(await readMessage(stream, maxResponse, signal), [
-        'block',
-        'not-found',
-        'have',
-        'space-info',
-        'error',
-      ])
-      if (response.type === 'error')
-        throw new FetchFailedError(`${response.code}: ${response.message}`)
-      return response
-    } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
-      throw err
-    }
+    if (response.type === 'error')
+      throw new FetchFailedError(`${response.code}: ${response.message}`)
+    return response
   }
 }
 

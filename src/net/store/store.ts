@@ -14,10 +14,8 @@ import {
   decodeExpected,
   deleteSigningBytes,
   encodeMessage,
-  MessageTooLargeError,
   MESSAGE_OVERHEAD_BYTES,
   receiptSigningBytes,
-  WireError,
   type DeleteRequest,
   type ErrorCode,
   type Receipt,
@@ -31,19 +29,18 @@ import {
   STORE_MAX_BLOCK_BYTES,
   STORE_MAX_INBOUND_STREAMS,
   STORE_MAX_OUTBOUND_STREAMS,
+  STORE_MAX_STREAMS_PER_PEER,
+  STORE_POOL_IDLE_TIMEOUT_MS,
   STORE_PROTOCOL,
+  STORE_STREAM_IDLE_TIMEOUT_MS,
   STORE_TIMEOUT_MS,
 } from './constants.ts'
 import { InvalidReceiptError, StoreRefusedError, UnverifiablePeerError } from './errors.ts'
 import { matchesCid } from './block-io.ts'
 import { peerIdFromBytes, publicKeyOf, sameBytes } from './keys.ts'
-import {
-  directConnection,
-  readMessage,
-  withTimeout,
-  writeMessage,
-  type ConnectionSource,
-} from './stream-io.ts'
+import { serveExchanges } from './serve-exchanges.ts'
+import type { ConnectionSource } from './stream-io.ts'
+import { StreamPool } from './stream-pool.ts'
 
 export interface CofferStoreInit {
   /** Largest block accepted from others (default 4 MiB, never above the wire limit). */
@@ -52,6 +49,12 @@ export interface CofferStoreInit {
   timeout?: number
   maxInboundStreams?: number
   maxOutboundStreams?: number
+  /** Streams this node keeps open to one holder (never above `maxOutboundStreams`). */
+  maxStreamsPerPeer?: number
+  /** Holder side: a stream with no new request for this long is closed. */
+  idleTimeout?: number
+  /** Owner side: an unused pooled stream is closed after this long. */
+  poolIdleTimeout?: number
   /** Clock skew tolerated on signed deletes. */
   maxClockSkew?: number
 }
@@ -88,7 +91,8 @@ export interface DeleteResult {
 
 /**
  * `/coffer/store/1.0.0`: a member asks a peer to keep a block and gets a signed receipt, or
- * asks it (with a signed request) to let go of blocks it stored. One request per stream.
+ * asks it (with a signed request) to let go of blocks it stored. A stream carries one exchange at
+ * a time and may carry many in turn (see docs/STORAGE.md).
  */
 export class CofferStore {
   readonly protocol = STORE_PROTOCOL
@@ -99,6 +103,8 @@ export class CofferStore {
   readonly #maxInbound: number
   readonly #maxOutbound: number
   readonly #maxSkew: number
+  readonly #idleTimeout: number
+  readonly #pool: StreamPool
   /** Bytes promised to stores in flight, so concurrent requests cannot overrun the pledge together. */
   #reserved = 0
   #started = false
@@ -114,11 +120,25 @@ export class CofferStore {
     this.#maxInbound = init.maxInboundStreams ?? STORE_MAX_INBOUND_STREAMS
     this.#maxOutbound = init.maxOutboundStreams ?? STORE_MAX_OUTBOUND_STREAMS
     this.#maxSkew = init.maxClockSkew ?? DELETE_MAX_CLOCK_SKEW_MS
+    this.#idleTimeout = init.idleTimeout ?? STORE_STREAM_IDLE_TIMEOUT_MS
+    this.#pool = new StreamPool({
+      protocol: this.protocol,
+      connections: components.connectionManager,
+      log: this.#log,
+      maxStreamsPerPeer: Math.min(
+        init.maxStreamsPerPeer ?? STORE_MAX_STREAMS_PER_PEER,
+        this.#maxOutbound,
+      ),
+      timeout: this.#timeout,
+      idleTimeout: init.poolIdleTimeout ?? STORE_POOL_IDLE_TIMEOUT_MS,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+    })
   }
 
   readonly [Symbol.toStringTag] = 'coffer:store'
 
   async start(): Promise<void> {
+    this.#pool.open()
     await this.#c.registrar.handle(this.protocol, this.#handle, {
       maxInboundStreams: this.#maxInbound,
       maxOutboundStreams: this.#maxOutbound,
@@ -128,6 +148,7 @@ export class CofferStore {
   }
 
   async stop(): Promise<void> {
+    this.#pool.close()
     await this.#c.registrar.unhandle(this.protocol)
     this.#started = false
   }
@@ -139,49 +160,32 @@ export class CofferStore {
   // ---------------- holder side ----------------
 
   #handle = (stream: Stream, connection: Connection): void => {
-    void this.#serve(stream, connection)
+    if (connection.limits != null) {
+      // The registrar already refuses limited connections; this guards a misconfiguration.
+      stream.abort(new Error('coffer store refuses limited connections'))
+      return
+    }
+    const remote = connection.remotePeer
+    void serveExchanges(stream, remote, {
+      maxRequestBytes: this.#maxBlockBytes + MESSAGE_OVERHEAD_BYTES,
+      timeout: this.#timeout,
+      idleTimeout: this.#idleTimeout,
+      log: this.#log,
+      answer: async (body) => encodeMessage(await this.#answer(body, remote)),
+    })
   }
 
-  async #serve(stream: Stream, connection: Connection): Promise<void> {
-    const signal = AbortSignal.timeout(this.#timeout)
+  async #answer(body: Uint8Array, remote: PeerId): Promise<StoreProtocolResponse> {
+    const request = decodeExpected(body, ['store', 'delete'])
     try {
-      if (connection.limits != null) {
-        // The registrar already refuses limited connections; this guards a misconfiguration.
-        stream.abort(new Error('coffer store refuses limited connections'))
-        return
-      }
-      let response: StoreProtocolResponse = refusal('INTERNAL', 'no answer')
-      let request: StoreRequest | DeleteRequest | undefined
-      try {
-        const body = await readMessage(stream, this.#maxBlockBytes + MESSAGE_OVERHEAD_BYTES, signal)
-        request = decodeExpected(body, ['store', 'delete'])
-      } catch (err) {
-        // A broken stream cannot carry an answer; a bad message gets one.
-        if (!(err instanceof WireError)) throw err
-        response = refusal(
-          err instanceof MessageTooLargeError ? 'TOO_LARGE' : 'BAD_REQUEST',
-          err.message,
-        )
-      }
-      if (request !== undefined) {
-        try {
-          response =
-            request.type === 'store'
-              ? await this.#store(request, connection.remotePeer)
-              : await this.#delete(request, connection.remotePeer)
-        } catch (err) {
-          this.#log.error('%s from %p failed - %e', request.type, connection.remotePeer, err)
-          response =
-            err instanceof UnverifiablePeerError
-              ? refusal('BAD_SIGNATURE', err.message)
-              : refusal('INTERNAL', 'the holder could not complete the request')
-        }
-      }
-      await writeMessage(stream, encodeMessage(response), signal)
-      await stream.close({ signal })
+      return request.type === 'store'
+        ? await this.#store(request, remote)
+        : await this.#delete(request, remote)
     } catch (err) {
-      this.#log.error('store exchange with %p failed - %e', connection.remotePeer, err)
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      this.#log.error('%s from %p failed - %e', request.type, remote, err)
+      return err instanceof UnverifiablePeerError
+        ? refusal('BAD_SIGNATURE', err.message)
+        : refusal('INTERNAL', 'the holder could not complete the request')
     }
   }
 
@@ -309,28 +313,15 @@ export class CofferStore {
   async #exchange(
     peer: PeerId,
     body: Uint8Array,
-    callerSignal?: AbortSignal,
-  ): Promise<StoreProtocolResponse> {
-    const signal = withTimeout(this.#timeout, callerSignal)
-    const connection = directConnection(this.#c.connectionManager, peer)
-    const stream = await connection.newStream(this.protocol, {
+    signal?: AbortSignal,
+  ): Promise<Exclude<StoreProtocolResponse, { type: 'error' }>> {
+    const response = await this.#pool.exchange(peer, body, {
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      expected: ['store-ok', 'delete-ok', 'error'],
       signal,
-      runOnLimitedConnection: false,
     })
-    try {
-      await writeMessage(stream, body, signal)
-      await stream.close({ signal })
-      const response = decodeExpected(await readMessage(stream, MAX_RESPONSE_BYTES, signal), [
-        'store-ok',
-        'delete-ok',
-        'error',
-      ])
-      if (response.type === 'error') throw new StoreRefusedError(response.code, response.message)
-      return response
-    } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
-      throw err
-    }
+    if (response.type === 'error') throw new StoreRefusedError(response.code, response.message)
+    return response
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { encodeFrame, FrameReader } from '../../core/protocol/index.ts'
-import { NoDirectConnectionError } from './errors.ts'
+import { encodeFrame, MAX_VARINT_BYTES, TruncatedMessageError } from '../../core/protocol/index.ts'
+import { NoDirectConnectionError, StreamFailedError } from './errors.ts'
+import { MessageReader } from './message-reader.ts'
 
 /** The part of libp2p's connection manager the clients use. */
 export interface ConnectionSource {
@@ -39,29 +40,39 @@ export async function writeMessage(
   }
 }
 
-/** Reads exactly one framed message of at most `maxBytes`, then stops listening. */
+/**
+ * Reads one framed message of at most `maxBytes` and stops listening; for a peer that sends a
+ * single message. A stream that carries several uses one `MessageReader` throughout.
+ */
 export async function readMessage(
   stream: Stream,
   maxBytes: number,
   signal: AbortSignal,
 ): Promise<Uint8Array> {
-  signal.throwIfAborted()
-  const reader = new FrameReader(maxBytes)
-  const abort = (): void =>
-    stream.abort(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-  signal.addEventListener('abort', abort, { once: true })
+  const reader = new MessageReader(stream, maxBytes + MAX_VARINT_BYTES)
   try {
-    for await (const chunk of stream) {
-      const parts = chunk instanceof Uint8Array ? [chunk] : [...chunk]
-      for (const part of parts) {
-        const message = reader.push(part)
-        if (message !== undefined) return message
-      }
-    }
-    signal.throwIfAborted()
-    reader.end()
-    throw new Error('unreachable')
+    const message = await reader.next(maxBytes, signal)
+    if (message === undefined) throw new TruncatedMessageError('stream ended before a message')
+    return message
   } finally {
-    signal.removeEventListener('abort', abort)
+    reader.detach()
   }
+}
+
+/**
+ * `err` as an `Error`. Streams can reject with other values, such as the DOM `Event` of a WebRTC
+ * data channel that closed before it opened; those become a `StreamFailedError` naming them.
+ */
+export function toError(err: unknown): Error {
+  if (err instanceof Error) return err
+  return new StreamFailedError(`stream failed with ${describe(err)}`)
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'type' in value) {
+    const kind = value.constructor?.name ?? 'object'
+    const cause = 'error' in value && value.error instanceof Error ? `: ${value.error.message}` : ''
+    return `${kind} '${String(value.type)}'${cause}`
+  }
+  return typeof value === 'string' ? `'${value}'` : String(value)
 }
