@@ -96,7 +96,8 @@ describe('storeStripe', () => {
   it('stores as well as possible and reports the stripe at risk with one peer', async () => {
     const { network } = fakeNetwork()
     const r = await storeStripe({ network, k: 4, shards: await stripe(8), candidates: peers(1) })
-    expect(r.receipts.every((x) => x !== undefined)).toBe(true)
+    // One peer takes at most n − k = 4 shards (docs/STORAGE.md): enough to read the file back.
+    expect(r.receipts.filter((x) => x !== undefined)).toHaveLength(4)
     expect(r.placement.safe).toBe(false)
     expect(r.placement.missingPeers).toBe(1)
   })
