@@ -83,12 +83,18 @@ describe('repairFile', () => {
 
   it('recomputes a shard nobody holds from k others, with the same CID, without the key', async () => {
     const data = randomData(2 * SEG, 8)
-    const { coop, deps, target, first, later } = await uploadedAtRisk(data)
+    const { coop, deps, target, later } = await uploadedAtRisk(data)
     for (const id of later) coop.add(id)
+    // One peer alone keeps only n − k shards of a stripe; the first repair places the rest.
+    await repairFile(deps, target)
+    expect((await health(deps, target, coop.online())).state).toBe('safe')
     // Shard 5 of stripe 0 is lost: its holder dropped it and the receipt is gone.
     const lost = target.layout.stripes[0]!.shards[5]!
-    coop.peers.get(first)!.blocks.delete(lost.toString())
-    await deps.db.delete('receipts', [lost.toString(), first])
+    const [had] = (await receiptsForFile(deps.db, target.fileId)).filter(
+      (r) => r.shard === lost.toString(),
+    )
+    coop.peers.get(had!.holder)!.blocks.delete(lost.toString())
+    await deps.db.delete('receipts', [lost.toString(), had!.holder])
 
     const report = await repairFile(deps, target)
     expect(report.shardsRebuilt).toBeGreaterThanOrEqual(1)
