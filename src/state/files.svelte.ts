@@ -258,10 +258,13 @@ export class FilesState {
       let healthText = ''
       if (r.state === 'complete' && health !== undefined) {
         ;({ tone, text: healthText } = describeHealth(health))
+      } else if (upload?.error !== undefined) {
+        // A failed Resume must say why, not repeat the generic interrupted text.
+        healthText = upload.error
       } else if (r.state === 'interrupted') {
         healthText = 'Interrupted: pick the same file again to resume, or discard it.'
       } else if (r.state === 'uploading') {
-        healthText = upload?.error ?? 'Uploading'
+        healthText = 'Uploading'
       }
       return {
         id: r.id,

@@ -151,9 +151,22 @@ test('a tab closed mid-upload is listed as interrupted and Resume finishes it', 
     { timeout: 90_000, polling: 200 },
   )
   await row(page, 'cut.bin').getByTestId('resume-input').setInputFiles(file)
-  await expect(row(page, 'cut.bin')).toHaveAttribute('data-state', 'complete', {
-    timeout: 180_000,
-  })
+  // On failure this names what the row said (a failed Resume shows its reason there).
+  await expect
+    .poll(
+      async () => {
+        const r = row(page, 'cut.bin')
+        const state = await r.getAttribute('data-state')
+        if (state === 'complete') return state
+        const health = await r
+          .getByTestId('file-health')
+          .textContent({ timeout: 1_000 })
+          .catch(() => 'uploading')
+        return `${state}: ${health}`
+      },
+      { timeout: 180_000, intervals: [500] },
+    )
+    .toBe('complete')
   const { layout } = await storedFile(page, 'cut.bin')
   expect(layout.stripes).toHaveLength(12)
   await expectSpread(layout, members)

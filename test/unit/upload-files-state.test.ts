@@ -126,6 +126,12 @@ describe('FilesState', () => {
     expect(files0.rows[0]?.state).toBe('interrupted')
     expect(files0.resume(id, bytesSource(randomData(6), 'big.mov'))).toBeUndefined()
     expect(files0.notice).toMatch(/pick the same file/)
+    // A Resume that fails says why on the row, instead of the generic interrupted text.
+    for (const p of coop.peers.values()) p.online = false
+    files0.resume(id, bytesSource(randomData(5), 'big.mov'))
+    await vi.waitFor(() => expect(files0.rows[0]?.healthText).toMatch(/No other member/))
+    expect(files0.rows[0]?.state).toBe('interrupted')
+    for (const p of coop.peers.values()) p.online = true
     await files0.remove(id)
     expect(files0.rows).toEqual([])
     expect(held(coop)).toBe(0)

@@ -194,4 +194,31 @@ describe('uploadFile', () => {
     expect(sent).toBeLessThanOrEqual(12 * 8 - journaled.length * 8 + 8)
     expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
   })
+
+  it('tries a stripe again when its stores fail for a while, and stops after the last try', async () => {
+    const { coop, deps } = await setup(4)
+    const data = randomData(3 * SEG, 6)
+    let calls = 0
+    coop.beforeStore = () => {
+      if (++calls <= 30) throw new Error('stream reset')
+    }
+    const result = await uploadFile(deps, bytesSource(data, 'a.bin'), {
+      segmentSize: SEG,
+      placeRetryMs: 5,
+    })
+    expect(result.record.state).toBe('complete')
+    expect(result.safe).toBe(true)
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
+
+    coop.beforeStore = () => {
+      throw new Error('stream reset')
+    }
+    await expect(
+      uploadFile(deps, bytesSource(data, 'b.bin'), {
+        segmentSize: SEG,
+        placeAttempts: 2,
+        placeRetryMs: 5,
+      }),
+    ).rejects.toThrow(/Only 0 of the 4 pieces/)
+  })
 })

@@ -4,3 +4,7 @@ export const STORE_STRIPE_CONCURRENCY = 3
 export const CANDIDATE_TTL_MS = 3_000
 /** Progress callbacks at most this often, so a fast upload does not flood the UI. */
 export const PROGRESS_INTERVAL_MS = 200
+/** Tries at placing a stripe's k pieces before the upload stops and waits for a Resume. */
+export const STRIPE_PLACE_ATTEMPTS = 3
+/** Wait before the second try (the third waits twice as long), so busy peers can recover. */
+export const STRIPE_PLACE_RETRY_MS = 2_000

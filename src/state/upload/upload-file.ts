@@ -33,7 +33,12 @@ import { saveFile, updateFile } from '../../storage/files.ts'
 import { clearJournal, journalStripe, readJournal } from '../../storage/journal.ts'
 import { receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
 import { CandidateCache } from './candidates.ts'
-import { PROGRESS_INTERVAL_MS, STORE_STRIPE_CONCURRENCY } from './constants.ts'
+import {
+  PROGRESS_INTERVAL_MS,
+  STORE_STRIPE_CONCURRENCY,
+  STRIPE_PLACE_ATTEMPTS,
+  STRIPE_PLACE_RETRY_MS,
+} from './constants.ts'
 import {
   FileTooLargeError,
   NoPeersError,
@@ -81,6 +86,10 @@ export interface UploadOptions {
   k?: number
   n?: number
   storeConcurrency?: number
+  /** Tries to give a stripe at least k holders before the upload stops (default 3). */
+  placeAttempts?: number
+  /** Wait before the second try; later tries wait proportionally longer. */
+  placeRetryMs?: number
 }
 
 export interface UploadResult {
@@ -92,6 +101,22 @@ export interface UploadResult {
 }
 
 const log = logger('coffer:state:upload')
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.throwIfAborted()
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal.reason as Error)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
 
 function randomBytes(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(length))
@@ -255,48 +280,66 @@ export async function uploadFile(
   let failure: Error | undefined
   const inflight = new Set<Promise<void>>()
 
+  /** Stores the shards of `ev` that have no receipt yet; returns the holder of each shard. */
+  const storeMissing = async (
+    ev: StripeEvent,
+    existing: Array<ReceiptRecord | undefined>,
+    fresh: boolean,
+  ): Promise<Array<string | undefined>> => {
+    const began = Date.now()
+    const offered = await candidates.get({ signal, fresh })
+    const result = await storeStripe({
+      network,
+      k,
+      shards: ev.shards,
+      candidates: offered,
+      stored: existing.map((r) => (r === undefined ? undefined : asReceipt(r))),
+      storedOn: existing.map((r) => r?.holder),
+      signal,
+    })
+    await placeLeftovers(network, ev, result, offered, k, signal)
+    for (const f of result.failures) {
+      log('stripe %d shard %d on %s failed - %e', ev.index, f.index, f.peer, f.error)
+    }
+    log(
+      'stripe %d stored in %d ms on %d peers',
+      ev.index,
+      Date.now() - began,
+      result.placement.peers,
+    )
+    const added: ReceiptRecord[] = []
+    result.receipts.forEach((r, i) => {
+      if (r === undefined || existing[i] !== undefined) return
+      const rec = receiptRecord(record.id, r)
+      added.push(rec)
+      known.set(rec.shard, rec)
+      candidates.spent(rec.holder, rec.size)
+    })
+    await saveReceipts(db, added)
+    return result.placement.assignments
+  }
+
   const storeOne = async (ev: StripeEvent, plainBytes: number): Promise<void> => {
-    const existing = ev.shards.map((s) => known.get(s.cid.toString()))
-    let holders: Array<string | undefined> = existing.map((r) => r?.holder)
-    if (existing.some((r) => r === undefined)) {
-      const began = Date.now()
-      const offered = await candidates.get({ signal })
-      const result = await storeStripe({
-        network,
-        k,
-        shards: ev.shards,
-        candidates: offered,
-        stored: existing.map((r) => (r === undefined ? undefined : asReceipt(r))),
-        storedOn: holders,
-        signal,
-      })
-      await placeLeftovers(network, ev, result, offered, k, signal)
-      for (const f of result.failures) {
-        log('stripe %d shard %d on %s failed - %e', ev.index, f.index, f.peer, f.error)
+    let holders: Array<string | undefined> = []
+    for (let attempt = 1; ; attempt++) {
+      const existing = ev.shards.map((s) => known.get(s.cid.toString()))
+      holders = existing.map((r) => r?.holder)
+      if (existing.some((r) => r === undefined)) {
+        holders = await storeMissing(ev, existing, attempt > 1)
       }
-      log(
-        'stripe %d stored in %d ms on %d peers',
-        ev.index,
-        Date.now() - began,
-        result.placement.peers,
-      )
-      const fresh: ReceiptRecord[] = []
-      result.receipts.forEach((r, i) => {
-        if (r === undefined || existing[i] !== undefined) return
-        const rec = receiptRecord(record.id, r)
-        fresh.push(rec)
-        candidates.spent(rec.holder, rec.size)
-      })
-      await saveReceipts(db, fresh)
-      holders = result.placement.assignments
+      const placed = holders.filter((h) => h !== undefined).length
+      if (placed >= k) break
+      if (attempt >= (options.placeAttempts ?? STRIPE_PLACE_ATTEMPTS)) {
+        throw new UploadIncompleteError(
+          `Only ${placed} of the ${k} pieces needed were stored: too few members could take them. The upload can be resumed when more members are online.`,
+        )
+      }
+      // Stores fail for a while when peers are busy or reconnecting; that should not end
+      // an upload that a moment later would go through.
+      log('stripe %d has %d of %d pieces; trying again (attempt %d)', ev.index, placed, k, attempt)
+      await pause((options.placeRetryMs ?? STRIPE_PLACE_RETRY_MS) * attempt, signal)
     }
     const placement = summarize(holders, k)
-    const placed = holders.filter((h) => h !== undefined).length
-    if (placed < k) {
-      throw new UploadIncompleteError(
-        `Only ${placed} of the ${k} pieces needed were stored: too few members could take them. The upload can be resumed when more members are online.`,
-      )
-    }
     await journalStripe(db, {
       fileId: record.id,
       stripe: ev.index,
