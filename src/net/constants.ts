@@ -17,8 +17,21 @@ export const COOP_ID_PATTERN = /^[a-z2-7]{26}$/
  * with this prefix (a unit test keeps the two equal).
  */
 export const DISCOVERY_TOPIC_PREFIX = '/coffer/discovery/1.0.0/'
-/** How often a peer re-announces itself on the co-op topic. */
+/**
+ * How often a peer re-announces itself on the co-op topic while something is unsettled: just
+ * started, a member appeared, or a member it heard lately has no direct connection to it.
+ */
 export const DISCOVERY_INTERVAL_MS = 3_000
+/**
+ * Re-announce interval once every member heard is directly connected. Each announcement is
+ * forwarded by every peer and written to every peer store, so at the fast rate six idle tabs
+ * kept about half of a 2-core machine busy (test/bench, "idle co-op").
+ */
+export const DISCOVERY_SLOW_INTERVAL_MS = 30_000
+/** The node stays at the fast rate this long after starting or after a change. */
+export const DISCOVERY_FAST_PHASE_MS = 30_000
+/** A member not heard for this long no longer keeps the node at the fast rate. */
+export const MEMBER_QUIET_MS = 2 * DISCOVERY_SLOW_INTERVAL_MS + 5_000
 /** Dial retries towards a relay after it goes away: first delay, cap. */
 export const RELAY_RETRY_MIN_MS = 500
 export const RELAY_RETRY_MAX_MS = 10_000

@@ -26,11 +26,13 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { CofferNode, CofferNodeEvents, Coop, NodeStatus, PeerView } from './types.ts'
 import { acquireIdentity, type IdentitySlot } from './identity.ts'
 import { cofferGater } from './gater.ts'
+import { AnnounceSchedule, type MemberLinks } from './announce-schedule.ts'
 import { discoveryTopic } from './coop.ts'
 import { DirectDialError, NoRelayError } from './errors.ts'
 import {
   DIAL_TIMEOUT_MS,
   DISCOVERY_INTERVAL_MS,
+  DISCOVERY_SLOW_INTERVAL_MS,
   MAX_PUBSUB_MESSAGE_BYTES,
   RELAY_RETRY_MAX_MS,
   RELAY_RETRY_MIN_MS,
@@ -54,8 +56,10 @@ export interface CofferNodeInit {
   coop: Coop
   /** IndexedDB database of the peer key; tests use a fresh name per node. */
   dbName?: string
-  /** Re-announce interval on the co-op discovery topic. */
+  /** Re-announce interval on the co-op discovery topic while peers are still being found. */
   discoveryInterval?: number
+  /** Re-announce interval once every member heard is directly connected. */
+  discoverySlowInterval?: number
 }
 
 export interface CreateCofferNodeOptions {
@@ -106,6 +110,12 @@ export async function createCofferNode(
       .catch(() => undefined)
     options.signal?.throwIfAborted()
 
+    // The library re-announces at the slow rate; the node adds announcements while unsettled.
+    const discovery = pubsubPeerDiscovery({
+      topics: [topic],
+      interval: init.discoverySlowInterval ?? DISCOVERY_SLOW_INTERVAL_MS,
+    })
+    let announcer: Announcer | undefined
     const helia = withBitswap(
       withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
         privateKey: identity.privateKey,
@@ -121,10 +131,11 @@ export async function createCofferNode(
         // Pings stall behind bulk WebRTC transfers; aborting then killed healthy connections.
         connectionMonitor: { abortConnectionOnPingFailure: false },
         peerDiscovery: [
-          pubsubPeerDiscovery({
-            topics: [topic],
-            interval: init.discoveryInterval ?? DISCOVERY_INTERVAL_MS,
-          }),
+          (components) => {
+            const d = discovery(components)
+            if (isAnnouncer(d)) announcer = d
+            return d
+          },
         ],
         services: {
           identify: identify(),
@@ -147,7 +158,10 @@ export async function createCofferNode(
       }),
     ) as unknown as CofferHelia
     await helia.start()
-    const node = new Node(coop, helia, topic, relays, relayIds, identity, db)
+    const node = new Node(coop, helia, topic, relays, relayIds, identity, db, {
+      announce: () => announcer?._broadcast(),
+      interval: init.discoveryInterval ?? DISCOVERY_INTERVAL_MS,
+    })
     if (options.signal?.aborted === true) {
       await node.stop()
       options.signal.throwIfAborted()
@@ -157,6 +171,22 @@ export async function createCofferNode(
     identity.release()
     throw err
   }
+}
+
+/** pubsub-peer-discovery's instance: `_broadcast` publishes this node's record now. */
+interface Announcer {
+  _broadcast(): void
+}
+
+function isAnnouncer(d: unknown): d is Announcer {
+  return typeof (d as Partial<Announcer> | null)?._broadcast === 'function'
+}
+
+interface Announcements {
+  /** Publishes this node's record on the co-op topic (skipped while nobody listens). */
+  announce: () => void
+  /** Interval while unsettled. */
+  interval: number
 }
 
 interface RelayDialState {
@@ -178,12 +208,18 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   #relays: RelayDialState[]
   #relayIds: Set<string>
   /** Peers seen announcing themselves on this co-op's topic: the only ones listed or dialed. */
-  #members = new Map<string, { announcements: number }>()
+  #members = new Map<string, { announcements: number; lastHeard: number }>()
   #dialing = new Set<string>()
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
   #identity: IdentitySlot
   #abort = new AbortController()
+  #announce: () => void
+  #schedule: AnnounceSchedule
+  #links: MemberLinks = {
+    lastHeard: () => [...this.#members].map(([id, m]) => [id, m.lastHeard]),
+    hasDirect: (peer) => this.#hasDirect(peer),
+  }
 
   constructor(
     coop: Coop,
@@ -193,8 +229,11 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     relayIds: Set<string>,
     identity: IdentitySlot,
     db: IDBPDatabase<CofferDB>,
+    announcements: Announcements,
   ) {
     super()
+    this.#announce = announcements.announce
+    this.#schedule = new AnnounceSchedule({ interval: announcements.interval })
     this.db = db
     this.coop = coop
     this.helia = helia
@@ -218,7 +257,10 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     l.addEventListener('peer:identify', this.#onChange)
     globalThis.addEventListener?.('online', this.#onNetworkChange)
     globalThis.addEventListener?.('offline', this.#onNetworkChange)
-    this.#timer = setInterval(() => this.#ensureRelays(), 1_000)
+    this.#timer = setInterval(() => {
+      this.#ensureRelays()
+      this.#announceIfDue()
+    }, 1_000)
     this.#ensureRelays()
   }
 
@@ -276,6 +318,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
       r.delay = RELAY_RETRY_MIN_MS
       r.nextAt = 0
     }
+    this.#hurry(false)
     this.#ensureRelays()
     this.#onChange()
   }
@@ -285,6 +328,13 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     if (evt.type === 'connection:close' && this.#relayIds.has(remote)) {
       // Redial soon; the backoff grows only while dials fail.
       this.#ensureRelays()
+    }
+    // Lost a member, or (back) on the relay: others must hear from us soon to (re)connect.
+    if (
+      (evt.type === 'connection:close' && this.#members.has(remote)) ||
+      (evt.type === 'connection:open' && this.#relayIds.has(remote))
+    ) {
+      this.#hurry(false)
     }
     if (evt.type === 'connection:open' && !this.#relayIds.has(remote)) {
       this.#pruneDuplicates(remote)
@@ -321,14 +371,33 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     const from = msg.from.toString()
     if (from === this.peerId || this.#relayIds.has(from)) return
     const member = this.#members.get(from)
+    const now = Date.now()
     if (member === undefined) {
-      this.#members.set(from, { announcements: 1 })
+      this.#members.set(from, { announcements: 1, lastHeard: now })
       log('discovered co-op peer %s', from)
       this.safeDispatchEvent('change')
+      // The newcomer may dial only after it hears from us (tie-break below): answer now.
+      this.#hurry(true)
     } else {
       member.announcements++
+      member.lastHeard = now
     }
     this.#maybeDialDirect(from)
+  }
+
+  /** Back to the fast announcement rate for a while; with `now`, announce right away. */
+  #hurry(now: boolean): void {
+    this.#schedule.hurry()
+    if (now) this.#announceIfDue(true)
+  }
+
+  #announceIfDue(force = false): void {
+    if (this.#stopped || !this.#schedule.due(this.#links, force)) return
+    try {
+      this.#announce()
+    } catch (err) {
+      log('announcement failed - %e', err)
+    }
   }
 
   #hasDirect(peer: string): boolean {

@@ -116,7 +116,7 @@ window.benchPeer = {
   async start(coop, relays) {
     const c = coop ?? createCoop({ relays, name: 'Bench co-op' })
     // Fast re-announcements so all six peers find each other within a few seconds.
-    node = await createCofferNode({ coop: c, discoveryInterval: 1_000 })
+    node = await createCofferNode({ coop: c })
     return { peerId: node.peerId, coop: { id: c.id, name: c.name, relays: [...c.relays] } }
   },
 

@@ -10,7 +10,7 @@
 // holder and the downloader during the main upload and download; BENCH_E2E_WATCHDOG_MIN
 // (default 30) bounds the run; CHROMIUM_PATH names the browser.
 import '../../src/core/polyfills.ts'
-import { createReadStream } from 'node:fs'
+import { createReadStream, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import os from 'node:os'
@@ -34,6 +34,8 @@ const LARGE = Number(process.env.BENCH_E2E_LARGE_MIB ?? 256) * MiB
 const HOLDERS = 4
 const PLEDGE = 4 * 1024 * MiB
 const SAMPLE_MS = 250
+/** How long the connected, idle co-op is watched for its background CPU use. */
+const IDLE_MS = 10_000
 const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
 /** BENCH_E2E_PROFILE=1: CPU-profile the main Coffer upload and download (unminified build). */
 const PROFILE = process.env.BENCH_E2E_PROFILE !== undefined
@@ -45,6 +47,35 @@ const t0 = Date.now()
 const say = (s: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`)
 const load = (): number => Number(os.loadavg()[0]!.toFixed(2))
 const mbps = (t: Timed): number => t.bytes / 1e6 / (t.ms / 1000)
+
+/**
+ * Machine-wide CPU time from /proc/stat (every process: the six pages, their workers, the
+ * browser and network processes, the relay, this runner), in seconds. Every peer shares these
+ * two cores, so a step's CPU seconds per MB say what it costs, whatever else ran.
+ */
+interface CpuUse {
+  busySeconds: number
+  /** Share of the machine's CPU time that was busy during the step (1 = saturated). */
+  busyShare: number
+}
+function cpuTicks(): { busy: number; all: number } {
+  const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+  // cpu user nice system idle iowait irq softirq steal …
+  const v = first.trim().split(/\s+/).slice(1, 9).map(Number)
+  const idle = v[3]! + v[4]!
+  const all = v.reduce((a, b) => a + b, 0)
+  return { busy: all - idle, all }
+}
+/** Starts measuring; the returned function gives the CPU used since. */
+function cpuMeter(): () => CpuUse {
+  const a = cpuTicks()
+  return () => {
+    const b = cpuTicks()
+    const busy = b.busy - a.busy
+    // USER_HZ is 100 on Linux.
+    return { busySeconds: busy / 100, busyShare: busy / Math.max(1, b.all - a.all) }
+  }
+}
 
 // ---------------------------------------------------------------- memory sampling
 
@@ -383,23 +414,46 @@ try {
   const h1 = holders[0]!
   await h1.page.evaluate(() => window.benchPeer.rawServe())
 
+  // What six connected peers cost while nothing moves (discovery, pings, timers): every
+  // step below pays this too.
+  const stopIdleProfiles = PROFILE
+    ? await profilePages([
+        ['idle-owner', owner.page],
+        ['idle-holder', holders[0]!.page],
+      ])
+    : undefined
+  const idleCpu = cpuMeter()
+  await new Promise((r) => setTimeout(r, IDLE_MS))
+  const idle = idleCpu()
+  await stopIdleProfiles?.()
+  say(`idle co-op: ${Math.round(idle.busyShare * 100)}% of the machine busy`)
+
   const upMem = await MemorySampler.attach(owner.page)
   const downMem = await MemorySampler.attach(downloader.page)
 
   const loads: Record<string, number> = {}
   const failures: string[] = []
+  const cpu: Record<string, CpuUse> = {}
+  /**
+   * One Coffer upload then download of `size` bytes. With `memory`, both pages are sampled
+   * (CDP calls every 250 ms and a whole-page measurement each second cost CPU, so the speed
+   * figures come from a run without sampling).
+   */
   const coffer = async (
     size: number,
     seed: number,
+    memory: boolean,
   ): Promise<{
     upload: UploadFigures
     download: DownloadFigures
-    uploadMemory: MemoryFigures
-    downloadMemory: MemoryFigures
+    uploadMemory?: MemoryFigures
+    downloadMemory?: MemoryFigures
   }> => {
-    const label = `${size / MiB} MiB`
-    await upMem.start()
-    loads[`coffer-upload-${size / MiB}`] = load()
+    const label = `${size / MiB} MiB${memory ? ', memory sampled' : ''}`
+    const step = `${size / MiB}${memory ? '-sampled' : ''}`
+    if (memory) await upMem.start()
+    loads[`coffer-upload-${step}`] = load()
+    let cpuDone = cpuMeter()
     // A failed upload is reported and tried once more, so one bad moment does not void the run.
     const attempt = () =>
       owner.page.evaluate((o) => window.benchPeer.upload(o), { seed, size, holders: holderIds })
@@ -407,29 +461,40 @@ try {
       const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
       say(`Coffer upload ${label} FAILED, trying once more: ${message}`)
       failures.push(`upload ${label}: ${message}`)
-      upMem.stop()
-      await upMem.start()
+      if (memory) {
+        upMem.stop()
+        await upMem.start()
+      }
+      cpuDone = cpuMeter()
       return attempt()
     })
-    const uploadMemory = upMem.stop()
+    cpu[`coffer-upload-${step}`] = cpuDone()
+    const uploadMemory = memory ? upMem.stop() : undefined
     for (const [what, count] of Object.entries(upload.problems)) {
       say(`  (retried elsewhere by the engine) ${count}× ${what}`)
     }
     say(
       `Coffer upload ${label}: ${(upload.ms / 1000).toFixed(1)} s, ${mbps(upload).toFixed(1)} MB/s`,
     )
-    await downMem.start()
-    loads[`coffer-download-${size / MiB}`] = load()
+    if (memory) await downMem.start()
+    loads[`coffer-download-${step}`] = load()
+    const downCpu = cpuMeter()
     const download = await downloader.page.evaluate((o) => window.benchPeer.download(o), {
       manifest: upload.manifest,
       key: upload.key,
       size,
     })
-    const downloadMemory = downMem.stop()
+    cpu[`coffer-download-${step}`] = downCpu()
+    const downloadMemory = memory ? downMem.stop() : undefined
     say(
       `Coffer download ${label}: ${(download.ms / 1000).toFixed(1)} s, ${mbps(download).toFixed(1)} MB/s`,
     )
-    return { upload, download, uploadMemory, downloadMemory }
+    return {
+      upload,
+      download,
+      ...(uploadMemory ? { uploadMemory } : {}),
+      ...(downloadMemory ? { downloadMemory } : {}),
+    }
   }
 
   const stopProfiles = PROFILE
@@ -439,52 +504,84 @@ try {
         ['downloader', downloader.page],
       ])
     : undefined
-  const main = await coffer(SIZE, 1)
+  const main = await coffer(SIZE, 1, false)
   await stopProfiles?.()
 
   loads['helia-add'] = load()
+  let cpuDone = cpuMeter()
   const heliaAdd = await h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
     seed: 1,
     size: SIZE,
   })
+  cpu['helia-add'] = cpuDone()
   say(`Helia add: ${(heliaAdd.ms / 1000).toFixed(1)} s`)
   loads['helia-fetch'] = load()
+  cpuDone = cpuMeter()
   const heliaFetch = await downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
     cid: heliaAdd.cid,
     size: SIZE,
   })
+  cpu['helia-fetch'] = cpuDone()
   say(
     `Helia bitswap fetch: ${(heliaFetch.ms / 1000).toFixed(1)} s, ${mbps(heliaFetch).toFixed(1)} MB/s`,
   )
 
   loads['raw-stream'] = load()
+  cpuDone = cpuMeter()
   const raw = await owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
     peer: h1.peerId,
     seed: 1,
     size: SIZE,
   })
+  cpu['raw-stream'] = cpuDone()
   say(`raw stream: ${(raw.ms / 1000).toFixed(1)} s, ${mbps(raw).toFixed(1)} MB/s`)
 
-  const large = LARGE > 0 ? await coffer(LARGE, 2) : undefined
+  const sampled = await coffer(SIZE, 3, true)
+  const large = LARGE > 0 ? await coffer(LARGE, 2, true) : undefined
   const version = browser.version()
   const userAgent = await owner.page.evaluate(() => navigator.userAgent)
   const poolSize = main.upload.poolSize
 
   // ---------------------------------------------------------------- table
-  const rows: Array<[string, Timed]> = [
+  const rows: Array<[string, Timed, string]> = [
     [
       'Coffer upload-to-complete (encode in workers, store to 4 holders, all receipts)',
       main.upload,
+      `coffer-upload-${SIZE / MiB}`,
     ],
     [
       'Coffer download (find holders, k shards/stripe in parallel, verify, decode, decrypt)',
       main.download,
+      `coffer-download-${SIZE / MiB}`,
     ],
-    ['Helia UnixFS add (unencrypted, one peer, 1 MiB raw leaves, IndexedDB)', heliaAdd],
-    ['Helia bitswap fetch (cat from another peer)', heliaFetch],
-    ['Helia add + bitswap fetch, end to end', { ms: heliaAdd.ms + heliaFetch.ms, bytes: SIZE }],
-    ['one raw libp2p stream over direct WebRTC', raw],
+    [
+      'Helia UnixFS add (unencrypted, one peer, 1 MiB raw leaves, IndexedDB)',
+      heliaAdd,
+      'helia-add',
+    ],
+    ['Helia bitswap fetch (cat from another peer)', heliaFetch, 'helia-fetch'],
+    ['one raw libp2p stream over direct WebRTC', raw, 'raw-stream'],
+    ['Coffer upload, pages memory-sampled', sampled.upload, `coffer-upload-${SIZE / MiB}-sampled`],
+    [
+      'Coffer download, pages memory-sampled',
+      sampled.download,
+      `coffer-download-${SIZE / MiB}-sampled`,
+    ],
   ]
+  if (large) {
+    rows.push(
+      [
+        `Coffer upload ${LARGE / MiB} MiB, memory-sampled`,
+        large.upload,
+        `coffer-upload-${LARGE / MiB}-sampled`,
+      ],
+      [
+        `Coffer download ${LARGE / MiB} MiB, memory-sampled`,
+        large.download,
+        `coffer-download-${LARGE / MiB}-sampled`,
+      ],
+    )
+  }
   const ratios = {
     downloadOverBitswap: mbps(main.download) / mbps(heliaFetch),
     uploadOverRawStream: mbps(main.upload) / mbps(raw),
@@ -501,24 +598,27 @@ try {
     `\nCoffer end-to-end benchmark — ${SIZE / MiB} MiB random file, k=${DEFAULT_K} n=${DEFAULT_N}, ` +
       `${HOLDERS} holder peers, Chromium ${version}, ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}`,
   )
-  console.log(`${'measurement'.padEnd(width)}   time s    MB/s`)
-  console.log(`${'-'.repeat(width)}  -------  ------`)
-  for (const [label, t] of rows) {
-    console.log(`${label.padEnd(width)}  ${f(t.ms / 1000)} ${f(mbps(t), 1, 7)}`)
+  console.log(`${'measurement'.padEnd(width)}   time s    MB/s  CPU s/MB  busy`)
+  console.log(`${'-'.repeat(width)}  -------  ------  --------  ----`)
+  for (const [label, t, step] of rows) {
+    const c = cpu[step]
+    const perMb = c === undefined ? '       –' : f(c.busySeconds / (t.bytes / 1e6), 2, 8)
+    const busy = c === undefined ? '   –' : `${Math.round(c.busyShare * 100)}%`.padStart(4)
+    console.log(`${label.padEnd(width)}  ${f(t.ms / 1000)} ${f(mbps(t), 1, 7)}  ${perMb}  ${busy}`)
   }
-  console.log(`${'-'.repeat(width)}  -------  ------`)
+  console.log(`${'-'.repeat(width)}  -------  ------  --------  ----`)
   for (const [label, v, goal] of ratioRows) {
     const verdict = goal === undefined ? '' : v >= goal ? '  (met)' : '  (NOT met)'
     console.log(`${label.padEnd(width)}  ${f(v, 2, 16)}${verdict}`)
   }
 
   const memRows: Array<[string, MemoryFigures]> = [
-    [`uploading page, ${SIZE / MiB} MiB`, main.uploadMemory],
-    [`downloading page, ${SIZE / MiB} MiB`, main.downloadMemory],
+    [`uploading page, ${SIZE / MiB} MiB`, sampled.uploadMemory!],
+    [`downloading page, ${SIZE / MiB} MiB`, sampled.downloadMemory!],
   ]
   if (large) {
-    memRows.push([`uploading page, ${LARGE / MiB} MiB`, large.uploadMemory])
-    memRows.push([`downloading page, ${LARGE / MiB} MiB`, large.downloadMemory])
+    memRows.push([`uploading page, ${LARGE / MiB} MiB`, large.uploadMemory!])
+    memRows.push([`downloading page, ${LARGE / MiB} MiB`, large.downloadMemory!])
   }
   const m = (b: number | undefined): string => (b === undefined ? '     –' : f(b / MiB, 0, 6))
   console.log(
@@ -537,18 +637,13 @@ try {
         `${m(mf.peak.total - before)} |       ${m(mf.peak.uaTotal)}   ${m(mf.peak.uaWorkers)}`,
     )
   }
-  if (large) {
-    const lu = large.upload
-    const ld = large.download
-    console.log(
-      `(${LARGE / MiB} MiB: upload ${f(lu.ms / 1000)} s = ${mbps(lu).toFixed(1)} MB/s, ` +
-        `download ${f(ld.ms / 1000)} s = ${mbps(ld).toFixed(1)} MB/s)`,
-    )
-  }
   console.log(
     `\nEngines: src/state/upload/upload-file.ts uploadFile and src/state/download-engine.ts openDownload ` +
       `(default settings), worker pool of ${poolSize}; sink discards (the engine checks the whole-file SHA-256). ` +
-      `MB = 10^6 bytes of the plaintext file. One sample each. ` +
+      `MB = 10^6 bytes of the plaintext file. One sample each. CPU s/MB: busy CPU time of the ` +
+      `whole machine (all pages, workers, browser and network processes, relay; /proc/stat) per MB ` +
+      `of the file; busy: share of both cores in use during the step ` +
+      `(${Math.round(idle.busyShare * 100)}% with the co-op connected and idle). ` +
       `Load average ${loadAtStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores ` +
       `(other work shares this machine); ${((Date.now() - t0) / 1000).toFixed(0)} s in all.`,
   )
@@ -605,9 +700,32 @@ try {
       heliaBitswapFetch: timed(heliaFetch),
       heliaAddPlusFetch: timed({ ms: heliaAdd.ms + heliaFetch.ms, bytes: SIZE }),
       rawStream: timed(raw),
+      cofferUploadSampled: timed(sampled.upload),
+      cofferDownloadSampled: timed(sampled.download),
       ...(large
         ? { cofferUploadLarge: timed(large.upload), cofferDownloadLarge: timed(large.download) }
         : {}),
+    },
+    cpu: {
+      measured:
+        'busy CPU seconds of the whole machine during each step (/proc/stat: user+nice+system+irq+softirq+steal), ' +
+        'per MB of the plaintext file; busyShare = busy / all CPU time of the step',
+      idleBusyShare: round(idle.busyShare, 2),
+      steps: Object.fromEntries(
+        rows.map(([, t, step]) => {
+          const c = cpu[step]
+          return [
+            step,
+            c === undefined
+              ? null
+              : {
+                  busySeconds: round(c.busySeconds, 1),
+                  cpuSecondsPerMB: round(c.busySeconds / (t.bytes / 1e6), 3),
+                  busyShare: round(c.busyShare, 2),
+                },
+          ]
+        }),
+      ),
     },
     ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 2)])),
     memory: {
@@ -616,12 +734,12 @@ try {
         `sampled every ${SAMPLE_MS} ms after a forced GC baseline; also Performance.getMetrics JSHeapUsedSize; ` +
         'whole page with its dedicated workers: performance.measureUserAgentSpecificMemory() (cross-origin isolated page, ' +
         '--enable-blink-features=ForceEagerMeasureMemory) about once a second; uaWorkers = bytes attributed to DedicatedWorkerGlobalScope',
-      [`upload${SIZE / MiB}MiB`]: memJson(main.uploadMemory),
-      [`download${SIZE / MiB}MiB`]: memJson(main.downloadMemory),
+      [`upload${SIZE / MiB}MiB`]: memJson(sampled.uploadMemory!),
+      [`download${SIZE / MiB}MiB`]: memJson(sampled.downloadMemory!),
       ...(large
         ? {
-            [`upload${LARGE / MiB}MiB`]: memJson(large.uploadMemory),
-            [`download${LARGE / MiB}MiB`]: memJson(large.downloadMemory),
+            [`upload${LARGE / MiB}MiB`]: memJson(large.uploadMemory!),
+            [`download${LARGE / MiB}MiB`]: memJson(large.downloadMemory!),
           }
         : {}),
     },
