@@ -24,8 +24,8 @@ export const DISCOVERY_TOPIC_PREFIX = '/coffer/discovery/1.0.0/'
 export const DISCOVERY_INTERVAL_MS = 3_000
 /**
  * Re-announce interval once every member heard is directly connected. Each announcement is
- * forwarded by every peer and written to every peer store, so at the fast rate six idle tabs
- * kept about half of a 2-core machine busy (test/bench, "idle co-op").
+ * forwarded by every peer and written to every peer store, so at a fixed 1 s rate six idle
+ * peers kept about half of a 2-core machine busy (test/bench, "idle co-op").
  */
 export const DISCOVERY_SLOW_INTERVAL_MS = 30_000
 /** The node stays at the fast rate this long after starting or after a change. */

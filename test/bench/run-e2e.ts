@@ -21,6 +21,7 @@ import { build } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
 import { startRelay, type RunningRelay } from '../../relay/relay.ts'
 import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
+import { DISCOVERY_FAST_PHASE_MS } from '../../src/net/constants.ts'
 import type { Coop } from '../../src/net/types.ts'
 import type { DownloadFigures, Timed, UploadFigures } from './e2e-page.ts'
 
@@ -414,6 +415,10 @@ try {
   const h1 = holders[0]!
   await h1.page.evaluate(() => window.benchPeer.rawServe())
 
+  // Peers announce fast for a while after a change; the steps run in a settled co-op, as a
+  // real one mostly is.
+  say(`waiting ${DISCOVERY_FAST_PHASE_MS / 1000} s for the co-op to settle`)
+  await new Promise((r) => setTimeout(r, DISCOVERY_FAST_PHASE_MS))
   // What six connected peers cost while nothing moves (discovery, pings, timers): every
   // step below pays this too.
   const stopIdleProfiles = PROFILE
