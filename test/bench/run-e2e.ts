@@ -413,7 +413,7 @@ try {
   const holderIds = holders.map((h) => h.peerId)
   for (const h of holders) await h.page.evaluate((b) => window.benchPeer.setPledge(b), PLEDGE)
   const h1 = holders[0]!
-  await h1.page.evaluate(() => window.benchPeer.rawServe())
+  for (const p of [...holders, downloader]) await p.page.evaluate(() => window.benchPeer.rawServe())
 
   // Peers announce fast for a while after a change; the steps run in a settled co-op, as a
   // real one mostly is.
@@ -541,6 +541,35 @@ try {
   cpu['raw-stream'] = cpuDone()
   say(`raw stream: ${(raw.ms / 1000).toFixed(1)} s, ${mbps(raw).toFixed(1)} MB/s`)
 
+  // The same traffic shapes as Coffer's, without Coffer: four holders each stream a quarter
+  // of the file to the downloader at once; the owner streams half of the file to each of the
+  // four holders at once (n/k = 2: the shard bytes of an upload).
+  const parallel = async (sends: Array<[Page, string, number]>): Promise<Timed> => {
+    const started = Date.now()
+    await Promise.all(
+      sends.map(([page, peer, size], i) =>
+        page.evaluate((o) => window.benchPeer.rawSend(o), { peer, seed: 10 + i, size }),
+      ),
+    )
+    return { ms: Date.now() - started, bytes: SIZE }
+  }
+  loads['raw-fan-in'] = load()
+  cpuDone = cpuMeter()
+  const fanIn = await parallel(
+    holders.map((h): [Page, string, number] => [h.page, downloader.peerId, SIZE / HOLDERS]),
+  )
+  cpu['raw-fan-in'] = cpuDone()
+  say(`raw fan-in: ${(fanIn.ms / 1000).toFixed(1)} s, ${mbps(fanIn).toFixed(1)} MB/s of the file`)
+  loads['raw-fan-out'] = load()
+  cpuDone = cpuMeter()
+  const fanOut = await parallel(
+    holders.map((h): [Page, string, number] => [owner.page, h.peerId, (2 * SIZE) / HOLDERS]),
+  )
+  cpu['raw-fan-out'] = cpuDone()
+  say(
+    `raw fan-out: ${(fanOut.ms / 1000).toFixed(1)} s, ${mbps(fanOut).toFixed(1)} MB/s of the file`,
+  )
+
   const sampled = await coffer(SIZE, 3, true)
   const large = LARGE > 0 ? await coffer(LARGE, 2, true) : undefined
   const version = browser.version()
@@ -566,6 +595,8 @@ try {
     ],
     ['Helia bitswap fetch (cat from another peer)', heliaFetch, 'helia-fetch'],
     ['one raw libp2p stream over direct WebRTC', raw, 'raw-stream'],
+    ['raw streams, 4 holders → downloader, ¼ file each (download shape)', fanIn, 'raw-fan-in'],
+    ['raw streams, owner → 4 holders, ½ file each (upload shape, n/k = 2)', fanOut, 'raw-fan-out'],
     ['Coffer upload, pages memory-sampled', sampled.upload, `coffer-upload-${SIZE / MiB}-sampled`],
     [
       'Coffer download, pages memory-sampled',
@@ -705,6 +736,8 @@ try {
       heliaBitswapFetch: timed(heliaFetch),
       heliaAddPlusFetch: timed({ ms: heliaAdd.ms + heliaFetch.ms, bytes: SIZE }),
       rawStream: timed(raw),
+      rawFanIn: timed(fanIn),
+      rawFanOut: timed(fanOut),
       cofferUploadSampled: timed(sampled.upload),
       cofferDownloadSampled: timed(sampled.download),
       ...(large

@@ -19,18 +19,23 @@ import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
 /** An in-memory blockstore whose bytes a test can alter, as a dishonest holder would. */
 export class MemoryBlocks {
   readonly map = new Map<string, Uint8Array>()
-  /** While set, `has` waits for it: a holder that is slow to answer. */
+  /** While set, `get` and `has` wait for it: a holder that is slow to answer. */
   hold: Promise<void> | undefined
-  /** Called when `has` starts waiting on `hold`. */
+  /** Called when `get` or `has` starts waiting on `hold`. */
   onHold: (() => void) | undefined
   put(cid: CID, bytes: Uint8Array): CID {
     this.map.set(cid.toString(), bytes)
     return cid
   }
-  // eslint-disable-next-line @typescript-eslint/require-await
   async *get(cid: CID): AsyncGenerator<Uint8Array> {
+    const hold = this.hold
+    if (hold !== undefined) {
+      this.onHold?.()
+      await hold
+    }
     const b = this.map.get(cid.toString())
-    if (b === undefined) throw new Error('not found')
+    // As the real blockstores do: a missing block is a NotFoundError.
+    if (b === undefined) throw Object.assign(new Error('not found'), { name: 'NotFoundError' })
     yield b
   }
   has(cid: CID): boolean | Promise<boolean> {
