@@ -16,8 +16,9 @@ import {
   type FileRow,
 } from './transfer-helpers.ts'
 
-// Five or six Chromium contexts on a 2-core CI machine: one retry absorbs a rare stall (a
-// Resume once stayed "interrupted" in 1 of 4 full runs, cause not yet found; docs/STATUS.md).
+// Five or six Chromium contexts on a 2-core CI machine: one retry absorbs a rare stall. (A
+// Resume that stayed "interrupted" in 2 of 7 earlier runs was a failed upload whose reason the
+// row hid; stripes short of holders are now tried again, and a failure names its reason.)
 test.describe.configure({ retries: 1 })
 
 test('four members keep a 20 MiB upload spread by the placement rule; delete frees them', async ({
