@@ -28,6 +28,11 @@ export const DISCOVERY_INTERVAL_MS = 3_000
  * peers kept about half of a 2-core machine busy (test/bench, "idle co-op").
  */
 export const DISCOVERY_SLOW_INTERVAL_MS = 30_000
+/**
+ * A peer with the larger ID dials a member itself only when no direct connection came from
+ * the other side for this long (a WebRTC dial through the relay takes 1–8 s on a busy machine).
+ */
+export const FALLBACK_DIAL_AFTER_MS = 12_000
 /** The node stays at the fast rate this long after starting or after a change. */
 export const DISCOVERY_FAST_PHASE_MS = 30_000
 /** A member not heard for this long no longer keeps the node at the fast rate. */

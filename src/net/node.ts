@@ -33,6 +33,7 @@ import {
   DIAL_TIMEOUT_MS,
   DISCOVERY_INTERVAL_MS,
   DISCOVERY_SLOW_INTERVAL_MS,
+  FALLBACK_DIAL_AFTER_MS,
   MAX_PUBSUB_MESSAGE_BYTES,
   RELAY_RETRY_MAX_MS,
   RELAY_RETRY_MIN_MS,
@@ -208,7 +209,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   #relays: RelayDialState[]
   #relayIds: Set<string>
   /** Peers seen announcing themselves on this co-op's topic: the only ones listed or dialed. */
-  #members = new Map<string, { announcements: number; lastHeard: number }>()
+  #members = new Map<string, { firstHeard: number; lastHeard: number }>()
   #dialing = new Set<string>()
   #timer: ReturnType<typeof setInterval> | undefined
   #stopped = false
@@ -373,13 +374,12 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     const member = this.#members.get(from)
     const now = Date.now()
     if (member === undefined) {
-      this.#members.set(from, { announcements: 1, lastHeard: now })
+      this.#members.set(from, { firstHeard: now, lastHeard: now })
       log('discovered co-op peer %s', from)
       this.safeDispatchEvent('change')
       // The newcomer may dial only after it hears from us (tie-break below): answer now.
       this.#hurry(true)
     } else {
-      member.announcements++
       member.lastHeard = now
     }
     this.#maybeDialDirect(from)
@@ -409,12 +409,16 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   /**
    * Both sides hear each other's announcements; only the smaller peer ID dials, so a pair
    * does not end up with two WebRTC connections. If that dial never lands (the other side
-   * may have failed), the larger side dials after a few announcements.
+   * may have failed), the larger side dials once the peer has been heard for a while. (Time,
+   * not a count of announcements: those come in bursts when several peers join, and an early
+   * second dial only makes a duplicate connection that one side then closes.)
    */
   #maybeDialDirect(peer: string): void {
     if (this.#stopped || this.#dialing.has(peer) || this.#hasDirect(peer)) return
     const member = this.#members.get(peer)
-    const weDial = this.peerId < peer || (member?.announcements ?? 0) >= 3
+    const weDial =
+      this.peerId < peer ||
+      (member !== undefined && Date.now() - member.firstHeard >= FALLBACK_DIAL_AFTER_MS)
     if (!weDial) return
     this.#dialing.add(peer)
     const started = performance.now()

@@ -20,7 +20,13 @@ async function uploadedAtRisk(data: Uint8Array) {
   const db = await openCofferDB(`repair-test-${dbCount++}`)
   const manifests = memoryManifests()
   const deps: RepairDeps = { db, network: coop.network, owner: owner!, peers: () => coop.online() }
-  const result = await uploadFile({ ...deps, manifests }, bytesSource(data), { segmentSize: SEG })
+  const result = await uploadFile(
+    { ...deps, network: coop.network, manifests },
+    bytesSource(data),
+    {
+      segmentSize: SEG,
+    },
+  )
   expect(result.safe).toBe(false)
   const cid = CID.parse(result.record.manifestCid!)
   const bytes = (await manifests.get(cid))!

@@ -221,4 +221,54 @@ describe('uploadFile', () => {
       }),
     ).rejects.toThrow(/Only 0 of the 4 pieces/)
   })
+
+  it('on Resume, a shard a holder kept without a receipt here is adopted, not copied elsewhere', async () => {
+    const { coop, db, deps } = await setup(4)
+    const data = randomData(6 * SEG, 7)
+    const controller = new AbortController()
+    // The tab "closes" while the third stripe is stored: that stripe's receipts are lost,
+    // though the holders keep the shards they were sent.
+    let stripeStores = 0
+    coop.beforeStore = () => {
+      if (++stripeStores === 20) controller.abort()
+    }
+    await expect(
+      uploadFile(deps, bytesSource(data, 'a.bin'), {
+        segmentSize: SEG,
+        signal: controller.signal,
+        storeConcurrency: 1,
+      }),
+    ).rejects.toThrow()
+    coop.beforeStore = undefined
+    const [interrupted] = await markInterruptedUploads(db)
+    const orphans = [...coop.peers.values()].reduce((sum, p) => sum + p.blocks.size, 0)
+    const receipted = (await receiptsForFile(db, interrupted!.id)).length
+    expect(orphans).toBeGreaterThan(receipted)
+
+    // Only two peers are online on return, two that kept stray shards: without adoption the
+    // placement (up to n − k = 4 each) puts copies beside the strays, which nobody frees.
+    const ranked = [...coop.peers.values()].sort((a, b) => b.blocks.size - a.blocks.size)
+    for (const p of ranked.slice(2)) p.online = false
+    const result = await uploadFile(deps, bytesSource(data, 'a.bin'), {
+      resume: (await getFile(db, interrupted!.id))!,
+    })
+    expect(result.record.state).toBe('complete')
+    const receipts = await receiptsForFile(db, interrupted!.id)
+    const byPeer = new Map<string, Set<string>>()
+    for (const r of receipts) byPeer.set(r.holder, (byPeer.get(r.holder) ?? new Set()).add(r.shard))
+    const layout = parseManifest(
+      (await deps.manifests.get(CID.parse(result.record.manifestCid!)))!,
+    ).layout
+    for (const [id, peer] of coop.peers) {
+      if (!peer.online) continue
+      // Every block a peer keeps has a receipt here, so a delete can free it …
+      for (const cid of peer.blocks.keys()) expect(byPeer.get(id)?.has(cid), cid).toBe(true)
+      // … and no peer keeps more than n − k shards of a stripe.
+      for (const stripe of layout.stripes) {
+        const mine = stripe.shards.filter((c) => peer.blocks.has(c.toString())).length
+        expect(mine).toBeLessThanOrEqual(layout.n - layout.k)
+      }
+    }
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
+  })
 })

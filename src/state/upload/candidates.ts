@@ -1,6 +1,9 @@
 import type { Candidate } from '../../core/placement/index.ts'
 import type { ShardNetwork } from '../../net/store/index.ts'
+import { logger } from '@libp2p/logger'
 import { CANDIDATE_TTL_MS } from './constants.ts'
+
+const log = logger('coffer:state:upload:candidates')
 
 /**
  * Placement candidates for one upload: the directly connected peers with their free pledged
@@ -58,16 +61,25 @@ export class CandidateCache {
     previous: Map<string, Candidate>,
     signal?: AbortSignal,
   ): Promise<Candidate[]> {
-    const answers = await Promise.all(
-      peers.map(async (peerId): Promise<Candidate | undefined> => {
-        try {
-          return { peerId, free: await this.#network.freeSpace(peerId, { signal }) }
-        } catch {
-          signal?.throwIfAborted()
-          return previous.get(peerId)
-        }
-      }),
-    )
+    const ask = async (peerId: string, last: boolean): Promise<Candidate | undefined> => {
+      try {
+        return { peerId, free: await this.#network.freeSpace(peerId, { signal }) }
+      } catch (err) {
+        signal?.throwIfAborted()
+        const kept = previous.get(peerId)
+        log(
+          'free space of %s unknown (%s) - %e',
+          peerId,
+          kept ? 'kept' : last ? 'left out' : 'asking again',
+          err,
+        )
+        if (kept !== undefined || last) return kept
+        // A first question often fails on a connection that has just opened: ask once more,
+        // or the peer gets no shards of this upload's first stripes.
+        return ask(peerId, true)
+      }
+    }
+    const answers = await Promise.all(peers.map((peerId) => ask(peerId, false)))
     return answers.filter((a): a is Candidate => a !== undefined && a.free > 0)
   }
 

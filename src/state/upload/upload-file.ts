@@ -22,6 +22,7 @@ import {
 import type { Receipt } from '../../core/protocol/index.ts'
 import type { StripeCodec } from '../../core/stripe.ts'
 import {
+  findHolders,
   receiptRecord,
   storeStripe,
   StoreRefusedError,
@@ -49,7 +50,7 @@ import type { ManifestStore } from './manifest-store.ts'
 
 export interface UploadDeps {
   db: IDBPDatabase<CofferDB>
-  network: Pick<ShardNetwork, 'store' | 'freeSpace'>
+  network: Pick<ShardNetwork, 'store' | 'freeSpace' | 'whoHas' | 'delete'>
   /** This node's peer id: the owner named in the file record and in every store request. */
   owner: string
   /** Co-op peers connected directly right now (shards never travel over the relay). */
@@ -204,6 +205,63 @@ async function placeLeftovers(
 }
 
 /**
+ * On resume, shards of the stripes in flight when the tab closed may be on a holder with no
+ * receipt here (the holder kept it, the answer was lost). Each such shard is stored again on
+ * the holder that has it, which answers with a receipt without keeping a second copy, as long
+ * as that keeps the holder within n − k shards of the stripe; copies beyond that are deleted.
+ * Otherwise they would be placed elsewhere and the first copy would never be freed.
+ * Fills `existing` with the adopted receipts and returns them.
+ */
+async function adoptOrphans(
+  network: Pick<ShardNetwork, 'store' | 'whoHas' | 'delete'>,
+  ev: StripeEvent,
+  existing: Array<ReceiptRecord | undefined>,
+  peers: string[],
+  fileId: string,
+  k: number,
+  signal: AbortSignal,
+): Promise<ReceiptRecord[]> {
+  const missing = ev.shards.flatMap((s, i) => (existing[i] === undefined ? [i] : []))
+  if (missing.length === 0 || peers.length === 0) return []
+  const held = await findHolders(
+    network,
+    peers,
+    missing.map((i) => ev.shards[i]!.cid),
+    { signal },
+  )
+  const n = ev.shards.length
+  const load = new Map<string, number>()
+  for (const r of existing) if (r !== undefined) load.set(r.holder, (load.get(r.holder) ?? 0) + 1)
+  const adopted: ReceiptRecord[] = []
+  for (const i of missing) {
+    const shard = ev.shards[i]!
+    for (const peer of held.get(shard.cid.toString()) ?? []) {
+      signal.throwIfAborted()
+      if (existing[i] === undefined && (load.get(peer) ?? 0) < n - k) {
+        try {
+          const rec = receiptRecord(
+            fileId,
+            await network.store(peer, shard.cid, shard.bytes, { signal }),
+          )
+          existing[i] = rec
+          adopted.push(rec)
+          load.set(peer, (load.get(peer) ?? 0) + 1)
+          continue
+        } catch (err) {
+          signal.throwIfAborted()
+          log('could not adopt shard %d of stripe %d on %s - %e', i, ev.index, peer, err)
+        }
+      }
+      await network.delete(peer, [shard.cid], { signal }).catch((err: unknown) => {
+        signal.throwIfAborted()
+        log('could not free a stray copy on %s - %e', peer, err)
+      })
+    }
+  }
+  return adopted
+}
+
+/**
  * Uploads one file: reads it as a stream, encrypts and erasure-codes it (in the workers),
  * stores each stripe's shards on co-op peers chosen by the placement rule (several stripes
  * in parallel, refused shards moved to other peers), keeps every receipt and journals each
@@ -288,6 +346,12 @@ export async function uploadFile(
   ): Promise<Array<string | undefined>> => {
     const began = Date.now()
     const offered = await candidates.get({ signal, fresh })
+    const added: ReceiptRecord[] = []
+    if (resume !== undefined && !fresh) {
+      const peers = offered.map((c) => c.peerId)
+      added.push(...(await adoptOrphans(network, ev, existing, peers, record.id, k, signal)))
+      for (const rec of added) known.set(rec.shard, rec)
+    }
     const result = await storeStripe({
       network,
       k,
@@ -307,7 +371,6 @@ export async function uploadFile(
       Date.now() - began,
       result.placement.peers,
     )
-    const added: ReceiptRecord[] = []
     result.receipts.forEach((r, i) => {
       if (r === undefined || existing[i] !== undefined) return
       const rec = receiptRecord(record.id, r)
