@@ -1,6 +1,6 @@
+import { logger } from '@libp2p/logger'
 import type { Candidate } from '../../core/placement/index.ts'
 import type { ShardNetwork } from '../../net/store/index.ts'
-import { logger } from '@libp2p/logger'
 import { CANDIDATE_TTL_MS } from './constants.ts'
 
 const log = logger('coffer:state:upload:candidates')

@@ -318,6 +318,11 @@ export async function uploadFile(
   options.onRecord?.(record)
 
   const journal = new Map((await readJournal(db, record.id)).map((j) => [j.stripe, j]))
+  const concurrency = options.storeConcurrency ?? STORE_STRIPE_CONCURRENCY
+  // Stripes leave the in-flight window only once journaled, so a closed tab can have sent
+  // shards of no stripe past the last journaled one plus the window: only those are checked
+  // for strays on Resume, not every remaining stripe.
+  const straysUpTo = resume === undefined ? -1 : Math.max(-1, ...journal.keys()) + concurrency
   const known = new Map<string, ReceiptRecord>()
   for (const r of await receiptsForFile(db, record.id)) {
     if (!known.has(r.shard)) known.set(r.shard, r)
@@ -347,7 +352,7 @@ export async function uploadFile(
     const began = Date.now()
     const offered = await candidates.get({ signal, fresh })
     const added: ReceiptRecord[] = []
-    if (resume !== undefined && !fresh) {
+    if (ev.index <= straysUpTo && !fresh) {
       const peers = offered.map((c) => c.peerId)
       added.push(...(await adoptOrphans(network, ev, existing, peers, record.id, k, signal)))
       for (const rec of added) known.set(rec.shard, rec)
@@ -462,7 +467,7 @@ export async function uploadFile(
         },
       )
       inflight.add(task)
-      while (inflight.size >= (options.storeConcurrency ?? STORE_STRIPE_CONCURRENCY)) {
+      while (inflight.size >= concurrency) {
         await Promise.race(inflight)
       }
       if (failure !== undefined) throw failure
