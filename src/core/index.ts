@@ -6,6 +6,7 @@ export { Sha256 } from './sha256.ts'
 export {
   encodeStripe,
   decodeStripe,
+  rebuildShards,
   localStripeCodec,
   localHasher,
   type PlaintextHasher,
@@ -14,6 +15,7 @@ export {
   type StripeParams,
   type EncodeStripeInput,
   type DecodeStripeInput,
+  type RebuildShardsInput,
   type EncodedStripe,
   type EncodeStripeResult,
   type StripeOptions,

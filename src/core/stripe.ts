@@ -46,6 +46,16 @@ export interface DecodeStripeInput extends StripeParams {
   shards: readonly (Uint8Array | undefined)[]
 }
 
+/** The shards of one stripe that a repair has, and which missing ones it wants back. */
+export interface RebuildShardsInput {
+  k: number
+  n: number
+  /** Length n; at least k present, each already checked against its CID, all one size. */
+  shards: readonly (Uint8Array | undefined)[]
+  /** Indices (0 ≤ i < n) of the shards to recompute. */
+  want: readonly number[]
+}
+
 export interface StripeOptions {
   signal?: AbortSignal
 }
@@ -71,6 +81,8 @@ export interface StripeCodec {
   /** May move `input.plaintext` to another thread; the result gives it back. */
   encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodeStripeResult>
   decodeStripe(input: DecodeStripeInput, options?: StripeOptions): Promise<Uint8Array>
+  /** The wanted shards, recomputed from any k present ones (no key needed), in `want` order. */
+  rebuildShards(input: RebuildShardsInput, options?: StripeOptions): Promise<Uint8Array[]>
   verifyShard(cid: CID, bytes: Uint8Array, options?: StripeOptions): Promise<boolean>
   /** A hasher for one file; without it the caller hashes on its own thread. */
   createHasher?(): PlaintextHasher
@@ -184,10 +196,25 @@ export async function decodeStripe(input: DecodeStripeInput): Promise<Uint8Array
   return decryptSegment(key, input.fileId, input.index, input.final, ciphertext)
 }
 
+export function rebuildShards(input: RebuildShardsInput): Uint8Array[] {
+  const { k, n, shards, want } = input
+  if (shards.length !== n) {
+    throw new InvalidParametersError(`expected ${n} shard slots, got ${shards.length}`)
+  }
+  if (want.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
+    throw new InvalidParametersError(`shard index out of 0–${n - 1}`)
+  }
+  const codec = erasureCodec(k, n)
+  const data = codec.reconstruct(shards)
+  const parity = want.some((i) => i >= k) ? codec.encode(data) : []
+  return want.map((i) => (i < k ? data[i]! : parity[i - k]!))
+}
+
 /** Runs everything on the calling thread: used in Node, in tests, and inside each worker. */
 export const localStripeCodec: StripeCodec = {
   encodeStripe: (input) => encodeStripe(input),
   decodeStripe: (input) => decodeStripe(input),
+  rebuildShards: (input) => Promise.resolve(rebuildShards(input)),
   verifyShard: (cid, bytes) => blockMatches(cid, bytes),
   createHasher: localHasher,
 }

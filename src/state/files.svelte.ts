@@ -4,7 +4,7 @@ import type { IDBPDatabase } from 'idb'
 import { CID } from 'multiformats/cid'
 import { parseManifest, type Layout } from '../core/manifest.ts'
 import { computeHealth, type FileHealth } from '../core/placement/index.ts'
-import type { StripeCodec } from '../core/stripe.ts'
+import { localStripeCodec, type StripeCodec } from '../core/stripe.ts'
 import type { ShardNetwork } from '../net/store/index.ts'
 import type { CofferDB, FileRecord, FileState } from '../storage/db.ts'
 import { listFiles, markInterruptedUploads, updateFile } from '../storage/files.ts'
@@ -581,12 +581,16 @@ export class FilesState {
           if (bytes === undefined) continue
           const layout: Layout = parseManifest(bytes).layout
           try {
-            const report = await repairFile(deps, {
-              fileId: record.id,
-              manifestCid: cid,
-              manifestBytes: bytes,
-              layout,
-            })
+            const codec = (await this.#codecFor(deps)) ?? localStripeCodec
+            const report = await repairFile(
+              { ...deps, codec },
+              {
+                fileId: record.id,
+                manifestCid: cid,
+                manifestBytes: bytes,
+                layout,
+              },
+            )
             if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
           } catch {
             // A peer vanished mid-repair: the next peer change tries again.

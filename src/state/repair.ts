@@ -1,9 +1,7 @@
 import { CID } from 'multiformats/cid'
 import type { IDBPDatabase } from 'idb'
-import { rawBlock } from '../core/block.ts'
-import { equals } from '../core/bytes.ts'
-import { createErasureCodec } from '../core/erasure/index.ts'
 import type { Layout } from '../core/manifest.ts'
+import type { StripeCodec } from '../core/stripe.ts'
 import {
   DEFAULT_MANIFEST_COPIES,
   placeManifest,
@@ -18,6 +16,8 @@ export interface RepairDeps {
   db: IDBPDatabase<CofferDB>
   network: Pick<ShardNetwork, 'store' | 'fetch' | 'delete' | 'freeSpace'>
   owner: string
+  /** Recomputes lost shards (the page's worker pool, so a repair never blocks the UI). */
+  codec: Pick<StripeCodec, 'rebuildShards' | 'verifyShard'>
   /** Co-op peers connected directly right now. */
   peers(): string[]
 }
@@ -151,7 +151,7 @@ export async function repairFile(
     })
     if (plan.moves.size === 0) continue
     report.stripesChecked++
-    const bytes = await gatherShards(network, stripe.shards, keys.map(holdersOf), onlineSet, {
+    const bytes = await gatherShards(deps, stripe.shards, keys.map(holdersOf), onlineSet, {
       k,
       n,
       want: [...plan.moves.keys()],
@@ -230,13 +230,14 @@ export async function repairFile(
  * Undefined when fewer than k shards can be reached.
  */
 async function gatherShards(
-  network: Pick<ShardNetwork, 'fetch'>,
+  deps: { network: Pick<ShardNetwork, 'fetch'>; codec: RepairDeps['codec'] },
   cids: CID[],
   holders: string[][],
   online: ReadonlySet<string>,
   options: { k: number; n: number; want: number[]; signal?: AbortSignal },
 ): Promise<{ shards: Array<Uint8Array | undefined>; rebuilt: number } | undefined> {
   const { k, n, want, signal } = options
+  const { network, codec } = deps
   const shards: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(n).fill(undefined)
   const fetchShard = async (i: number): Promise<boolean> => {
     for (const peer of holders[i]!) {
@@ -259,16 +260,11 @@ async function gatherShards(
     if (await fetchShard(i)) have++
   }
   if (have < k) return undefined
-  const codec = createErasureCodec(k, n)
-  const data = codec.reconstruct(shards)
-  const all = [...data, ...codec.encode(data)]
-  let rebuilt = 0
-  for (const [pos, i] of want.entries()) {
-    if (got[pos] === true) continue
-    const block = await rawBlock(all[i]!)
-    if (!equals(block.cid.bytes, cids[i]!.bytes)) return undefined
-    shards[i] = all[i]
-    rebuilt++
+  const lost = want.filter((_, pos) => got[pos] !== true)
+  const fresh = await codec.rebuildShards({ k, n, shards, want: lost }, { signal })
+  for (const [j, i] of lost.entries()) {
+    if (!(await codec.verifyShard(cids[i]!, fresh[j]!, { signal }))) return undefined
+    shards[i] = fresh[j]
   }
-  return { shards, rebuilt }
+  return { shards, rebuilt: lost.length }
 }

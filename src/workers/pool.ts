@@ -4,10 +4,14 @@ import {
   blockMatches,
   InvalidParametersError,
   SegmentAuthenticationError,
+  ShardSizeMismatchError,
+  TooFewShardsError,
   WorkerPoolError,
+  WrongShardCountError,
   type DecodeStripeInput,
   type EncodedStripe,
   type EncodeStripeInput,
+  type RebuildShardsInput,
   type PlaintextHasher,
   type StripeCodec,
   type StripeOptions,
@@ -79,6 +83,9 @@ function defaultSize(): number {
 const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
   SegmentAuthenticationError,
   InvalidParametersError,
+  TooFewShardsError,
+  ShardSizeMismatchError,
+  WrongShardCountError,
 }
 
 function rebuildError(error: { name: string; message: string }): Error {
@@ -240,6 +247,13 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
       const response = await run({ id: nextId++, op: 'decode', input }, [], options.signal)
       if (!response.ok) throw rebuildError(response.error)
       if (response.op !== 'decode') throw new WorkerPoolError('mismatched worker response')
+      return response.result
+    },
+    async rebuildShards(input: RebuildShardsInput, options: StripeOptions = {}) {
+      // Copied, not moved, like decodeStripe's: the caller still stores the shards it fetched.
+      const response = await run({ id: nextId++, op: 'rebuild', input }, [], options.signal)
+      if (!response.ok) throw rebuildError(response.error)
+      if (response.op !== 'rebuild') throw new WorkerPoolError('mismatched worker response')
       return response.result
     },
     createHasher(): PlaintextHasher {

@@ -1,4 +1,4 @@
-import type { DecodeStripeInput, EncodeStripeInput } from '../core/index.ts'
+import type { DecodeStripeInput, EncodeStripeInput, RebuildShardsInput } from '../core/index.ts'
 
 // Messages between the page and a stripe worker. CIDs travel as bytes: structured clone
 // drops class prototypes.
@@ -6,6 +6,7 @@ import type { DecodeStripeInput, EncodeStripeInput } from '../core/index.ts'
 export type WorkerRequest =
   | { id: number; op: 'encode'; input: EncodeStripeInput }
   | { id: number; op: 'decode'; input: DecodeStripeInput }
+  | { id: number; op: 'rebuild'; input: RebuildShardsInput }
   /** Feeds one file's hasher; no answer, messages on one port arrive in order. */
   | { id: number; op: 'hash-update'; hasher: number; bytes: Uint8Array }
   /** Like hash-update, but the bytes were moved here and are answered back. */
@@ -23,6 +24,7 @@ export type WorkerResponse =
   | { id: number; ok: true; op: 'encode'; result: WireEncodedStripe; plaintext: Uint8Array }
   | { id: number; ok: true; op: 'hash-take'; result: Uint8Array }
   | { id: number; ok: true; op: 'decode'; result: Uint8Array }
+  | { id: number; ok: true; op: 'rebuild'; result: Uint8Array[] }
   | { id: number; ok: true; op: 'hash-digest'; result: Uint8Array }
   | { id: number; ok: false; error: { name: string; message: string } }
 

@@ -1,4 +1,4 @@
-import { decodeStripe, encodeStripe, Sha256 } from '../core/index.ts'
+import { decodeStripe, encodeStripe, rebuildShards, Sha256 } from '../core/index.ts'
 import { transferables, type WorkerRequest, type WorkerResponse } from './protocol.ts'
 
 const hashers = new Map<number, Sha256>()
@@ -43,6 +43,13 @@ export async function handleRequest(
           plaintext,
         },
         transfer: transferables([...shards.map((s) => s.bytes), plaintext]),
+      }
+    }
+    if (request.op === 'rebuild') {
+      const result = rebuildShards(request.input)
+      return {
+        response: { id: request.id, ok: true, op: 'rebuild', result },
+        transfer: transferables(result),
       }
     }
     const plaintext = await decodeStripe(request.input)

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto'
 import { CID } from 'multiformats/cid'
 import { describe, expect, it } from 'vitest'
 import { computeHealth } from '../../src/core/placement/index.ts'
+import { localStripeCodec } from '../../src/core/stripe.ts'
 import { parseManifest } from '../../src/core/manifest.ts'
 import { openCofferDB } from '../../src/storage/db.ts'
 import { holdersByShard, receiptsForFile } from '../../src/storage/receipts.ts'
@@ -19,9 +20,15 @@ async function uploadedAtRisk(data: Uint8Array) {
   coop.add(first!)
   const db = await openCofferDB(`repair-test-${dbCount++}`)
   const manifests = memoryManifests()
-  const deps: RepairDeps = { db, network: coop.network, owner: owner!, peers: () => coop.online() }
+  const deps: RepairDeps = {
+    db,
+    network: coop.network,
+    owner: owner!,
+    codec: localStripeCodec,
+    peers: () => coop.online(),
+  }
   const result = await uploadFile(
-    { ...deps, network: coop.network, manifests },
+    { ...deps, codec: localStripeCodec, network: coop.network, manifests },
     bytesSource(data),
     {
       segmentSize: SEG,
@@ -102,14 +109,47 @@ describe('repairFile', () => {
     coop.peers.get(had!.holder)!.blocks.delete(lost.toString())
     await deps.db.delete('receipts', [lost.toString(), had!.holder])
 
+    // The erasure code runs in the injected codec (the page's workers), not in repairFile.
+    const asked: number[][] = []
+    deps.codec = {
+      ...localStripeCodec,
+      rebuildShards: (input, options) => {
+        asked.push([...input.want])
+        return localStripeCodec.rebuildShards(input, options)
+      },
+    }
     const report = await repairFile(deps, target)
-    expect(report.shardsRebuilt).toBeGreaterThanOrEqual(1)
+    expect(asked).toEqual([[5]])
+    expect(report.shardsRebuilt).toBe(1)
     const holders = (await receiptsForFile(deps.db, target.fileId)).filter(
       (r) => r.shard === lost.toString(),
     )
     expect(holders).toHaveLength(1)
     expect(coop.peers.get(holders[0]!.holder)!.blocks.has(lost.toString())).toBe(true)
     expect((await health(deps, target, coop.online())).state).toBe('safe')
+  })
+
+  it('stores no recomputed shard whose bytes do not match its CID', async () => {
+    const data = randomData(2 * SEG, 10)
+    const { coop, deps, target, later } = await uploadedAtRisk(data)
+    for (const id of later) coop.add(id)
+    await repairFile(deps, target)
+    const lost = target.layout.stripes[0]!.shards[6]!
+    const [had] = (await receiptsForFile(deps.db, target.fileId)).filter(
+      (r) => r.shard === lost.toString(),
+    )
+    coop.peers.get(had!.holder)!.blocks.delete(lost.toString())
+    await deps.db.delete('receipts', [lost.toString(), had!.holder])
+    deps.codec = {
+      ...localStripeCodec,
+      rebuildShards: async (input, options) =>
+        (await localStripeCodec.rebuildShards(input, options)).map((s) => s.map((b) => b ^ 1)),
+    }
+    const report = await repairFile(deps, target)
+    expect(report.shardsRebuilt).toBe(0)
+    const receipts = await receiptsForFile(deps.db, target.fileId)
+    expect(receipts.some((r) => r.shard === lost.toString())).toBe(false)
+    for (const peer of coop.peers.values()) expect(peer.blocks.has(lost.toString())).toBe(false)
   })
 
   it('does nothing while no new peer can take shards', async () => {

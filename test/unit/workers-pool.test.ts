@@ -4,6 +4,7 @@ import {
   decodeFile,
   openManifest,
   SegmentAuthenticationError,
+  TooFewShardsError,
   WorkerPoolError,
 } from '../../src/core/index.ts'
 import { createWorkerPool, type WorkerLike } from '../../src/workers/index.ts'
@@ -63,6 +64,24 @@ describe('worker pool (fake workers running the real handler)', () => {
       const opened = await openManifest(local.final.block.bytes, FIXED.key)
       const out = await collect(decodeFile(opened, local.source, { codec: pool }))
       expect(sha256hex(out)).toBe(sha256hex(data))
+    } finally {
+      pool.close()
+    }
+  })
+
+  it('rebuilds lost data and parity shards identical to the originals', async () => {
+    const enc = await encodeAll(pseudoRandom(2000, 5), FIXED)
+    const original = enc.stripes[0]!.shards.map((b) => b.bytes)
+    const pool = createWorkerPool({ size: 1, createWorker: () => new FakeWorker() })
+    try {
+      const shards = original.map((s, i) => ([0, 3].includes(i) ? undefined : s))
+      const rebuilt = await pool.rebuildShards({ k: 3, n: 5, shards, want: [3, 0] })
+      expect(rebuilt).toEqual([original[3], original[0]])
+      const tooFew = original.map((s, i) => (i < 3 ? undefined : s))
+      const err = await pool
+        .rebuildShards({ k: 3, n: 5, shards: tooFew, want: [0] })
+        .catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(TooFewShardsError)
     } finally {
       pool.close()
     }
