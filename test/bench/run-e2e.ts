@@ -9,6 +9,12 @@
 // BENCH_E2E_DEBUG=1 prints the pages' progress; BENCH_E2E_PROFILE=1 CPU-profiles the owner, one
 // holder and the downloader during the main upload and download; BENCH_E2E_WATCHDOG_MIN
 // (default 30) bounds the run; CHROMIUM_PATH names the browser.
+//
+// Then, run as root, a second co-op repeats the main steps with every member's uplink capped at
+// BENCH_E2E_UPLINK_MBIT (default 10 Mbit/s, a common home or mobile uplink; 0 skips) on a
+// BENCH_E2E_UPLINK_MIB (default 32) file, each peer in its own Chromium and network namespace
+// (test/bench/lab.ts): one machine's loopback has no per-member uplink, so the bare figures
+// cannot show what spreading shards over many members buys.
 import '../../src/core/polyfills.ts'
 import { createReadStream, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
@@ -19,6 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
 import { build } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
+import { openLab, type Lab } from './lab.ts'
 import { startRelay, type RunningRelay } from '../../relay/relay.ts'
 import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
 import { DISCOVERY_FAST_PHASE_MS } from '../../src/net/constants.ts'
@@ -37,6 +44,10 @@ const PLEDGE = 4 * 1024 * MiB
 const SAMPLE_MS = 250
 /** How long the connected, idle co-op is watched for its background CPU use. */
 const IDLE_MS = 10_000
+/** Every member's upload cap in the emulated-uplink steps, Mbit/s (0: no such steps). */
+const UPLINK_MBIT = Number(process.env.BENCH_E2E_UPLINK_MBIT ?? 10)
+const UPLINK_SIZE = Number(process.env.BENCH_E2E_UPLINK_MIB ?? 32) * MiB
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
 /** BENCH_E2E_PROFILE=1: CPU-profile the main Coffer upload and download (unminified build). */
 const PROFILE = process.env.BENCH_E2E_PROFILE !== undefined
@@ -325,7 +336,7 @@ const TYPES: Record<string, string> = {
  * performance.measureUserAgentSpecificMemory() requires; the pages still reach the relay
  * over WebSockets like the app does.
  */
-async function servePage(dir: string): Promise<{ url: string; server: Server }> {
+async function servePage(dir: string, host: string): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     void (async () => {
       const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
@@ -343,10 +354,10 @@ async function servePage(dir: string): Promise<{ url: string; server: Server }> 
       createReadStream(file).pipe(res)
     })().catch(() => res.writeHead(500).end())
   })
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res))
+  await new Promise<void>((res) => server.listen(0, host, res))
   const address = server.address()
   if (address === null || typeof address === 'string') throw new Error('no page server address')
-  return { url: `http://127.0.0.1:${address.port}`, server }
+  return { url: `http://${host}:${address.port}`, server }
 }
 
 // ---------------------------------------------------------------- run
@@ -376,49 +387,88 @@ watchdog.unref()
 const loadAtStart = os.loadavg()
 let relay: RunningRelay | undefined
 let pageServer: Server | undefined
-let browser: Browser | undefined
+const browsers: Browser[] = []
+let lab: Lab | undefined
+let labPeerRelay: RunningRelay | undefined
+let labPageServer: Server | undefined
 const dataDir = await mkdtemp(join(os.tmpdir(), 'coffer-bench-relay-'))
+const labDir = await mkdtemp(join(os.tmpdir(), 'coffer-bench-lab-relay-'))
 try {
   say('building the bench page')
   await buildPage()
-  relay = await startRelay({
-    host: '127.0.0.1',
-    port: 0,
-    announce: [],
-    dataDir,
-    identityFile: join(dataDir, 'identity.key'),
-    maxReservations: 64,
-    maxConnections: 256,
-  })
-  const served = await servePage(outDir)
-  pageServer = served.server
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // Bench only: measureUserAgentSpecificMemory() answers at once instead of after the next GC.
-    args: BROWSER_ARGS,
-    headless: true,
-  })
-  const url = `${served.url}/e2e.html${DEBUG ? '?debug' : ''}`
-  say(`relay ${relay.url}, page ${served.url}; opening ${HOLDERS + 2} peers`)
-  const owner = await openPeer(browser, url, 'owner', undefined, relay.multiaddrs)
-  const coop = owner.coop
-  const holders: Peer[] = []
-  for (let i = 1; i <= HOLDERS; i++) {
-    holders.push(await openPeer(browser, url, `holder${i}`, coop, relay.multiaddrs))
+  const names = [
+    'owner',
+    ...Array.from({ length: HOLDERS }, (_, i) => `holder${i + 1}`),
+    'downloader',
+  ]
+  const startBenchRelay = (host: string, dir: string) =>
+    startRelay({
+      host,
+      port: 0,
+      announce: [],
+      dataDir: dir,
+      identityFile: join(dir, 'identity.key'),
+      maxReservations: 64,
+      maxConnections: 256,
+    })
+  const launch = async (executablePath: string, extra: string[] = []): Promise<Browser> => {
+    const b = await chromium.launch({
+      executablePath,
+      // Bench only: measureUserAgentSpecificMemory() answers at once instead of after the next GC.
+      args: [...BROWSER_ARGS, ...extra],
+      headless: true,
+    })
+    browsers.push(b)
+    return b
   }
-  const downloader = await openPeer(browser, url, 'downloader', coop, relay.multiaddrs)
-  const all = [owner, ...holders, downloader]
-  await waitForMesh(all)
-  say('all peers connected directly')
-  const holderIds = holders.map((h) => h.peerId)
-  for (const h of holders) await h.page.evaluate((b) => window.benchPeer.setPledge(b), PLEDGE)
-  const h1 = holders[0]!
-  for (const p of [...holders, downloader]) await p.page.evaluate(() => window.benchPeer.rawServe())
+  /** Opens the six peers of one co-op and waits until every pair is connected directly. */
+  const openCoop = async (
+    browserFor: (name: string) => Promise<Browser>,
+    url: string,
+    relayAddrs: string[],
+  ) => {
+    const openNamed = async (name: string, coop: Coop | undefined) =>
+      openPeer(
+        await browserFor(name),
+        `${url}/e2e.html${DEBUG ? '?debug' : ''}`,
+        name,
+        coop,
+        relayAddrs,
+      )
+    const owner = await openNamed('owner', undefined)
+    const holders: Peer[] = []
+    for (let i = 1; i <= HOLDERS; i++) holders.push(await openNamed(`holder${i}`, owner.coop))
+    const downloader = await openNamed('downloader', owner.coop)
+    const all = [owner, ...holders, downloader]
+    await waitForMesh(all)
+    say('all peers connected directly')
+    for (const h of holders) await h.page.evaluate((b) => window.benchPeer.setPledge(b), PLEDGE)
+    for (const p of [...holders, downloader]) {
+      await p.page.evaluate(() => window.benchPeer.rawServe())
+    }
+    // Peers announce fast for a while after a change; the steps run in a settled co-op, as a
+    // real one mostly is.
+    say(`waiting ${DISCOVERY_FAST_PHASE_MS / 1000} s for the co-op to settle`)
+    await new Promise((r) => setTimeout(r, DISCOVERY_FAST_PHASE_MS))
+    return {
+      owner,
+      holders,
+      downloader,
+      all,
+      h1: holders[0]!,
+      holderIds: holders.map((h) => h.peerId),
+    }
+  }
+  type OpenCoop = Awaited<ReturnType<typeof openCoop>>
 
-  // Peers announce fast for a while after a change; the steps run in a settled co-op, as a
-  // real one mostly is.
-  say(`waiting ${DISCOVERY_FAST_PHASE_MS / 1000} s for the co-op to settle`)
-  await new Promise((r) => setTimeout(r, DISCOVERY_FAST_PHASE_MS))
+  relay = await startBenchRelay('127.0.0.1', dataDir)
+  const served = await servePage(outDir, '127.0.0.1')
+  pageServer = served.server
+  const shared = await launch(CHROMIUM)
+  say(`relay ${relay.url}, page ${served.url}; opening ${HOLDERS + 2} peers`)
+  const bare = await openCoop(() => Promise.resolve(shared), served.url, relay.multiaddrs)
+  const { owner, holders, downloader, h1 } = bare
+
   // What six connected peers cost while nothing moves (discovery, pings, timers): every
   // step below pays this too.
   const stopIdleProfiles = PROFILE
@@ -445,23 +495,29 @@ try {
    * figures come from a run without sampling).
    */
   const coffer = async (
+    c: OpenCoop,
     size: number,
     seed: number,
     memory: boolean,
+    tag = '',
   ): Promise<{
     upload: UploadFigures
     download: DownloadFigures
     uploadMemory?: MemoryFigures
     downloadMemory?: MemoryFigures
   }> => {
-    const label = `${size / MiB} MiB${memory ? ', memory sampled' : ''}`
-    const step = `${size / MiB}${memory ? '-sampled' : ''}`
+    const label = `${size / MiB} MiB${memory ? ', memory sampled' : ''}${tag}`
+    const step = `${size / MiB}${memory ? '-sampled' : ''}${tag.replace(/\W+/g, '-')}`
     if (memory) await upMem.start()
     loads[`coffer-upload-${step}`] = load()
     let cpuDone = cpuMeter()
     // A failed upload is reported and tried once more, so one bad moment does not void the run.
     const attempt = () =>
-      owner.page.evaluate((o) => window.benchPeer.upload(o), { seed, size, holders: holderIds })
+      c.owner.page.evaluate((o) => window.benchPeer.upload(o), {
+        seed,
+        size,
+        holders: c.holderIds,
+      })
     const upload = await attempt().catch(async (err: unknown) => {
       const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)
       say(`Coffer upload ${label} FAILED, trying once more: ${message}`)
@@ -484,7 +540,7 @@ try {
     if (memory) await downMem.start()
     loads[`coffer-download-${step}`] = load()
     const downCpu = cpuMeter()
-    const download = await downloader.page.evaluate((o) => window.benchPeer.download(o), {
+    const download = await c.downloader.page.evaluate((o) => window.benchPeer.download(o), {
       manifest: upload.manifest,
       key: upload.key,
       size,
@@ -509,7 +565,7 @@ try {
         ['downloader', downloader.page],
       ])
     : undefined
-  const main = await coffer(SIZE, 1, false)
+  const main = await coffer(bare, SIZE, 1, false)
   await stopProfiles?.()
 
   loads['helia-add'] = load()
@@ -544,14 +600,14 @@ try {
   // The same traffic shapes as Coffer's, without Coffer: four holders each stream a quarter
   // of the file to the downloader at once; the owner streams half of the file to each of the
   // four holders at once (n/k = 2: the shard bytes of an upload).
-  const parallel = async (sends: Array<[Page, string, number]>): Promise<Timed> => {
+  const parallel = async (sends: Array<[Page, string, number]>, bytes = SIZE): Promise<Timed> => {
     const started = Date.now()
     await Promise.all(
       sends.map(([page, peer, size], i) =>
         page.evaluate((o) => window.benchPeer.rawSend(o), { peer, seed: 10 + i, size }),
       ),
     )
-    return { ms: Date.now() - started, bytes: SIZE }
+    return { ms: Date.now() - started, bytes }
   }
   loads['raw-fan-in'] = load()
   cpuDone = cpuMeter()
@@ -570,10 +626,109 @@ try {
     `raw fan-out: ${(fanOut.ms / 1000).toFixed(1)} s, ${mbps(fanOut).toFixed(1)} MB/s of the file`,
   )
 
-  const sampled = await coffer(SIZE, 3, true)
-  const large = LARGE > 0 ? await coffer(LARGE, 2, true) : undefined
-  const version = browser.version()
+  const sampled = await coffer(bare, SIZE, 3, true)
+  const large = LARGE > 0 ? await coffer(bare, LARGE, 2, true) : undefined
+  const version = shared.version()
   const userAgent = await owner.page.evaluate(() => navigator.userAgent)
+  for (const p of bare.all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
+  await shared.close()
+
+  // The main steps again with every member's upload rate capped, as on separate connections.
+  let capped:
+    | {
+        upload: UploadFigures
+        download: DownloadFigures
+        heliaFetch: Timed
+        raw: Timed
+        fanIn: Timed
+        steps: Record<'upload' | 'download' | 'helia' | 'raw' | 'fanIn', string>
+      }
+    | undefined
+  // A second co-op for the capped steps: each peer its own browser in its own namespace.
+  let labSkipped = UPLINK_MBIT > 0 ? '' : 'BENCH_E2E_UPLINK_MBIT=0'
+  if (UPLINK_MBIT > 0) {
+    const opened = openLab(names, CHROMIUM)
+    if ('unavailable' in opened) labSkipped = opened.unavailable
+    else lab = opened
+  }
+  if (labSkipped) say(`no per-member uplink steps (${labSkipped})`)
+  if (lab) {
+    const labRelay = await startBenchRelay(lab.hostIp, labDir)
+    labPeerRelay = labRelay
+    const labServed = await servePage(outDir, lab.hostIp)
+    labPageServer = labServed.server
+    // Inside each namespace the relay and the page are reached as 127.0.0.1, as a member's own
+    // `npm start` is (the app dials plain ws:// only on localhost).
+    await lab.forward([labRelay.port, Number(new URL(labServed.url).port)])
+    const local = (a: string) => a.replace(`/ip4/${lab!.hostIp}/`, '/ip4/127.0.0.1/')
+    say(`uplink co-op: ${HOLDERS + 2} peers, each in its own browser and network namespace`)
+    // Peers in other namespaces cannot resolve each other's mDNS host candidates.
+    const labArgs = ['--disable-features=WebRtcHideLocalIpsWithMdns']
+    const lc = await openCoop(
+      (name) => launch(lab!.browserFor(name), labArgs),
+      `http://127.0.0.1:${new URL(labServed.url).port}`,
+      labRelay.multiaddrs.map(local),
+    )
+    const tag = `, uplinks ${UPLINK_MBIT} Mbit/s`
+    const at = `-${UPLINK_MBIT}mbit`
+    lab.limitUplinks(UPLINK_MBIT)
+    say(`every member's uplink capped at ${UPLINK_MBIT} Mbit/s`)
+    try {
+      const c = await coffer(lc, UPLINK_SIZE, 4, false, tag)
+      const added = await lc.h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
+        seed: 4,
+        size: UPLINK_SIZE,
+      })
+      loads[`helia-fetch${at}`] = load()
+      cpuDone = cpuMeter()
+      const fetched = await lc.downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
+        cid: added.cid,
+        size: UPLINK_SIZE,
+      })
+      cpu[`helia-fetch${at}`] = cpuDone()
+      say(`Helia bitswap fetch${tag}: ${mbps(fetched).toFixed(1)} MB/s`)
+      loads[`raw-stream${at}`] = load()
+      cpuDone = cpuMeter()
+      const rawCapped = await lc.owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
+        peer: lc.h1.peerId,
+        seed: 4,
+        size: UPLINK_SIZE,
+      })
+      cpu[`raw-stream${at}`] = cpuDone()
+      say(`raw stream${tag}: ${mbps(rawCapped).toFixed(1)} MB/s`)
+      loads[`raw-fan-in${at}`] = load()
+      cpuDone = cpuMeter()
+      const fanInCapped = await parallel(
+        lc.holders.map((h): [Page, string, number] => [
+          h.page,
+          lc.downloader.peerId,
+          UPLINK_SIZE / HOLDERS,
+        ]),
+        UPLINK_SIZE,
+      )
+      cpu[`raw-fan-in${at}`] = cpuDone()
+      say(`raw fan-in${tag}: ${mbps(fanInCapped).toFixed(1)} MB/s of the file`)
+      const step = `${UPLINK_SIZE / MiB}${tag.replace(/\W+/g, '-')}`
+      capped = {
+        upload: c.upload,
+        download: c.download,
+        heliaFetch: fetched,
+        raw: rawCapped,
+        fanIn: fanInCapped,
+        steps: {
+          upload: `coffer-upload-${step}`,
+          download: `coffer-download-${step}`,
+          helia: `helia-fetch${at}`,
+          raw: `raw-stream${at}`,
+          fanIn: `raw-fan-in${at}`,
+        },
+      }
+    } finally {
+      lab.limitUplinks(undefined)
+    }
+    for (const p of lc.all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
+  }
+
   const poolSize = main.upload.poolSize
 
   // ---------------------------------------------------------------- table
@@ -618,6 +773,20 @@ try {
       ],
     )
   }
+  const u = `(every uplink ${UPLINK_MBIT} Mbit/s, ${UPLINK_SIZE / MiB} MiB)`
+  if (capped) {
+    rows.push(
+      [`Coffer upload-to-complete ${u}`, capped.upload, capped.steps.upload],
+      [`Coffer download ${u}`, capped.download, capped.steps.download],
+      [`Helia bitswap fetch ${u}`, capped.heliaFetch, capped.steps.helia],
+      [`one raw libp2p stream ${u}`, capped.raw, capped.steps.raw],
+      [`raw streams, download shape ${u}`, capped.fanIn, capped.steps.fanIn],
+    )
+  }
+  const cappedRatios = capped && {
+    downloadOverBitswap: mbps(capped.download) / mbps(capped.heliaFetch),
+    uploadOverRawStream: mbps(capped.upload) / mbps(capped.raw),
+  }
   const ratios = {
     downloadOverBitswap: mbps(main.download) / mbps(heliaFetch),
     uploadOverRawStream: mbps(main.upload) / mbps(raw),
@@ -628,6 +797,16 @@ try {
     ['Coffer upload-to-complete / raw single stream (goal ≥ 1)', ratios.uploadOverRawStream, 1],
     ['Coffer download / raw single stream', ratios.downloadOverRawStream, undefined],
   ]
+  if (cappedRatios) {
+    ratioRows.push(
+      [
+        `Coffer download / Helia bitswap fetch ${u} (goal ≥ 2)`,
+        cappedRatios.downloadOverBitswap,
+        2,
+      ],
+      [`Coffer upload / raw single stream ${u} (goal ≥ 1)`, cappedRatios.uploadOverRawStream, 1],
+    )
+  }
   const width = Math.max(...rows.map((r) => r[0].length), ...ratioRows.map((r) => r[0].length))
   const f = (v: number, d = 1, w = 7): string => v.toFixed(d).padStart(w)
   console.log(
@@ -721,6 +900,15 @@ try {
       },
       sink: 'discard (the engine verifies the whole-file SHA-256)',
       contexts: 'one Chromium, six incognito contexts (IndexedDB in memory)',
+      uplinkCaps: capped
+        ? {
+            mbitPerSecond: UPLINK_MBIT,
+            fileBytes: UPLINK_SIZE,
+            how:
+              'a second co-op: one Chromium per peer, each in its own network namespace joined by a bridge; ' +
+              'tc tbf on each peer’s side of its veth link: rate as given, burst 32 kB, queue 100 ms; downlinks uncapped; no added delay',
+          }
+        : `not run: ${labSkipped}`,
     },
     unit: 'MB/s = 10^6 bytes of the plaintext file per second',
     figures: {
@@ -742,6 +930,17 @@ try {
       cofferDownloadSampled: timed(sampled.download),
       ...(large
         ? { cofferUploadLarge: timed(large.upload), cofferDownloadLarge: timed(large.download) }
+        : {}),
+      ...(capped
+        ? {
+            uplinkCapped: {
+              cofferUpload: { ...timed(capped.upload), shardsPerHolder: capped.upload.holders },
+              cofferDownload: timed(capped.download),
+              heliaBitswapFetch: timed(capped.heliaFetch),
+              rawStream: timed(capped.raw),
+              rawFanIn: timed(capped.fanIn),
+            },
+          }
         : {}),
     },
     cpu: {
@@ -765,7 +964,16 @@ try {
         }),
       ),
     },
-    ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 2)])),
+    ratios: {
+      ...Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 2)])),
+      ...(cappedRatios
+        ? {
+            uplinkCapped: Object.fromEntries(
+              Object.entries(cappedRatios).map(([k, v]) => [k, round(v, 2)]),
+            ),
+          }
+        : {}),
+    },
     memory: {
       measured:
         'main thread of the page: V8 heap (Runtime.getHeapUsage usedSize) + ArrayBuffer backing stores (backingStorageSize), ' +
@@ -794,12 +1002,16 @@ try {
   console.log(
     `saved ${target}${official ? '' : ' (non-default sizes or profiling: results/e2e.json untouched)'}`,
   )
-  for (const p of all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
 } finally {
-  await browser?.close()
+  for (const b of browsers) await b.close().catch(() => {})
+  lab?.close()
   await relay?.stop()
-  await new Promise((res) => (pageServer ? pageServer.close(res) : res(undefined)))
+  await labPeerRelay?.stop()
+  for (const server of [pageServer, labPageServer]) {
+    await new Promise((res) => (server ? server.close(res) : res(undefined)))
+  }
   await rm(dataDir, { recursive: true, force: true })
+  await rm(labDir, { recursive: true, force: true })
   clearTimeout(watchdog)
 }
 
