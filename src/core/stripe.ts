@@ -80,7 +80,16 @@ export interface PlaintextHasher {
 export interface StripeCodec {
   /** May move `input.plaintext` to another thread; the result gives it back. */
   encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodeStripeResult>
-  decodeStripe(input: DecodeStripeInput, options?: StripeOptions): Promise<Uint8Array>
+  decodeStripe(
+    input: DecodeStripeInput,
+    options?: StripeOptions & {
+      /**
+       * The caller is done with the shards: a codec on another thread may move their buffers
+       * there instead of copying them (they are unusable afterwards).
+       */
+      moveShards?: boolean
+    },
+  ): Promise<Uint8Array>
   /** The wanted shards, recomputed from any k present ones (no key needed), in `want` order. */
   rebuildShards(input: RebuildShardsInput, options?: StripeOptions): Promise<Uint8Array[]>
   verifyShard(cid: CID, bytes: Uint8Array, options?: StripeOptions): Promise<boolean>

@@ -401,7 +401,11 @@ export async function openDownload(
           hedgeAfterMs,
         })
         if (waiting.delete(index) && waiting.size === 0) wait(undefined)
-        return await codec.decodeStripe(stripeDecodeInput(opened, index, shards), { signal })
+        // Nothing reads these shards again (the cache only serves retries of the fetch).
+        return await codec.decodeStripe(stripeDecodeInput(opened, index, shards), {
+          signal,
+          moveShards: true,
+        })
       } catch (err) {
         if (!(err instanceof NotEnoughShardsError) || signal.aborted) throw err
         const direct = new Set(network.directPeers())
@@ -430,11 +434,20 @@ export async function openDownload(
   let scheduled = 0
   let emitted = 0
   let bytesOut = 0
+  /**
+   * Each decoded stripe goes to the hasher as soon as it and every stripe before it are
+   * decoded: moved to the hash worker and back rather than copied, without the reader waiting
+   * for one stripe's round trip before the next is sent.
+   */
+  let hashed: Promise<unknown> = Promise.resolve()
   const fill = (): void => {
     while (queue.length < ahead && scheduled < layout.segments) {
-      const p = decodeOne(scheduled++)
-      p.catch(() => {}) // observed in order by pull()
-      queue.push(p)
+      const decoded = decodeOne(scheduled++)
+      const p = hashed.then(() => decoded).then((plaintext) => ({ back: hash.take(plaintext) }))
+      hashed = p
+      const out = p.then((r) => r.back)
+      out.catch(() => {}) // observed in order by pull()
+      queue.push(out)
     }
   }
   const cleanup = (): void => outer?.removeEventListener('abort', onOuterAbort)
@@ -446,7 +459,6 @@ export async function openDownload(
           if (signal.aborted) throw cancelled(signal)
           fill()
           const plaintext = await queue.shift()!
-          hash.update(plaintext)
           bytesOut += plaintext.length
           emitted++
           if (plaintext.length > 0) out.enqueue(plaintext)

@@ -242,9 +242,22 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
       if (response.op !== 'encode') throw new WorkerPoolError('mismatched worker response')
       return { ...fromWire(response.result), plaintext: response.plaintext }
     },
-    async decodeStripe(input: DecodeStripeInput, options: StripeOptions = {}) {
-      // Shards are copied, not moved: the caller's source (a cache, a blockstore) may keep them.
-      const response = await run({ id: nextId++, op: 'decode', input }, [], options.signal)
+    async decodeStripe(
+      input: DecodeStripeInput,
+      options: StripeOptions & { moveShards?: boolean } = {},
+    ) {
+      // Shards are copied unless the caller gives them up: its source (a cache, a blockstore)
+      // may keep them. Only buffers a shard covers entirely move; others are copied.
+      const transfer = options.moveShards
+        ? [
+            ...new Set(
+              input.shards
+                .filter((s): s is Uint8Array => s !== undefined && ownsWholeBuffer(s))
+                .map((s) => s.buffer as ArrayBuffer),
+            ),
+          ]
+        : []
+      const response = await run({ id: nextId++, op: 'decode', input }, transfer, options.signal)
       if (!response.ok) throw rebuildError(response.error)
       if (response.op !== 'decode') throw new WorkerPoolError('mismatched worker response')
       return response.result

@@ -8,6 +8,8 @@ import {
   type DownloadWait,
 } from '../../src/state/download-engine.ts'
 import { DownloadCancelledError } from '../../src/state/download-errors.ts'
+import { createWorkerPool } from '../../src/workers/index.ts'
+import { FakeWorker } from './fake-worker.ts'
 import { collect, encodeAll, pseudoRandom, sha256hex, type Encoded } from './core-helpers.ts'
 
 /** Peers holding blocks in memory; some online, some reachable only after `connect`. */
@@ -17,6 +19,8 @@ class FakeNetwork implements DownloadNetwork {
   /** Peers that come online when dialled (share-link hints, receipt holders). */
   readonly dialable = new Set<string>()
   readonly fetches: Array<{ peer: string; cid: string }> = []
+  /** What fetch handed out: fresh copies, as a real network's are. */
+  readonly served: Uint8Array[] = []
   readonly listeners = new Set<() => void>()
   inFlight = 0
   maxInFlight = 0
@@ -51,7 +55,9 @@ class FakeNetwork implements DownloadNetwork {
       if (!bytes) throw new BlockNotFoundError('not found')
       // The real fetch client checks every block against its CID.
       if (!(await blockMatches(cid, bytes))) throw new CorruptBlockError('bad bytes')
-      return bytes
+      const copy = bytes.slice()
+      this.served.push(copy)
+      return copy
     } finally {
       this.inFlight--
       this.#perPeer.set(peer, (this.#perPeer.get(peer) ?? 1) - 1)
@@ -105,6 +111,24 @@ describe('openDownload', () => {
     // Stripes ahead of the reader keep several requests going, on more than one peer at once.
     expect(net.maxInFlight).toBeGreaterThan(2)
     expect(new Set(net.fetches.map((f) => f.peer)).size).toBeGreaterThan(1)
+  })
+
+  it('through a worker pool, moves fetched shards to the decode worker and yields the exact bytes', async () => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    for (let p = 0; p < 4; p++) net.online.add(`p${p}`)
+    const pool = createWorkerPool({ size: 2, createWorker: () => new FakeWorker() })
+    try {
+      const { stream } = await openDownload(encoded.final.capability, { network: net, codec: pool })
+      expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+      // Every shard fetched went to a decode worker by transfer (the manifest block did not).
+      const shards = net.served.filter((b) => b.byteLength !== encoded.final.block.bytes.length)
+      expect(shards.length).toBeGreaterThanOrEqual(encoded.stripes.length * options.k)
+      expect(shards.every((b) => b.byteLength === 0)).toBe(true)
+    } finally {
+      pool.close()
+    }
   })
 
   it('dials hinted peers that are not connected yet', async () => {
