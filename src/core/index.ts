@@ -19,6 +19,7 @@ export {
   type EncodedStripe,
   type EncodeStripeResult,
   type StripeOptions,
+  type DecodeStripeOptions,
 } from './stripe.ts'
 export {
   encodeManifest,

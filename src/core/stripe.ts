@@ -60,6 +60,14 @@ export interface StripeOptions {
   signal?: AbortSignal
 }
 
+export interface DecodeStripeOptions extends StripeOptions {
+  /**
+   * The caller is done with the shards: a codec on another thread may move their buffers there
+   * instead of copying them (they are unusable afterwards).
+   */
+  moveShards?: boolean
+}
+
 /** Incremental hash of the whole plaintext, fed in order; may run on another thread. */
 export interface PlaintextHasher {
   /** The bytes are copied or consumed before this returns: the caller may transfer them next. */
@@ -80,16 +88,7 @@ export interface PlaintextHasher {
 export interface StripeCodec {
   /** May move `input.plaintext` to another thread; the result gives it back. */
   encodeStripe(input: EncodeStripeInput, options?: StripeOptions): Promise<EncodeStripeResult>
-  decodeStripe(
-    input: DecodeStripeInput,
-    options?: StripeOptions & {
-      /**
-       * The caller is done with the shards: a codec on another thread may move their buffers
-       * there instead of copying them (they are unusable afterwards).
-       */
-      moveShards?: boolean
-    },
-  ): Promise<Uint8Array>
+  decodeStripe(input: DecodeStripeInput, options?: DecodeStripeOptions): Promise<Uint8Array>
   /** The wanted shards, recomputed from any k present ones (no key needed), in `want` order. */
   rebuildShards(input: RebuildShardsInput, options?: StripeOptions): Promise<Uint8Array[]>
   verifyShard(cid: CID, bytes: Uint8Array, options?: StripeOptions): Promise<boolean>
@@ -207,9 +206,6 @@ export async function decodeStripe(input: DecodeStripeInput): Promise<Uint8Array
 
 export function rebuildShards(input: RebuildShardsInput): Uint8Array[] {
   const { k, n, shards, want } = input
-  if (shards.length !== n) {
-    throw new InvalidParametersError(`expected ${n} shard slots, got ${shards.length}`)
-  }
   if (want.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) {
     throw new InvalidParametersError(`shard index out of 0–${n - 1}`)
   }

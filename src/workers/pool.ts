@@ -9,6 +9,7 @@ import {
   WorkerPoolError,
   WrongShardCountError,
   type DecodeStripeInput,
+  type DecodeStripeOptions,
   type EncodedStripe,
   type EncodeStripeInput,
   type RebuildShardsInput,
@@ -19,6 +20,7 @@ import {
 import { DEFAULT_POOL_SIZE, JOBS_PER_WORKER, MAX_POOL_SIZE, MIN_POOL_SIZE } from './constants.ts'
 import {
   ownsWholeBuffer,
+  transferables,
   type WireEncodedStripe,
   type WorkerRequest,
   type WorkerResponse,
@@ -242,20 +244,13 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
       if (response.op !== 'encode') throw new WorkerPoolError('mismatched worker response')
       return { ...fromWire(response.result), plaintext: response.plaintext }
     },
-    async decodeStripe(
-      input: DecodeStripeInput,
-      options: StripeOptions & { moveShards?: boolean } = {},
-    ) {
+    async decodeStripe(input: DecodeStripeInput, options: DecodeStripeOptions = {}) {
       // Shards are copied unless the caller gives them up: its source (a cache, a blockstore)
       // may keep them. Only buffers a shard covers entirely move; others are copied.
       const transfer = options.moveShards
-        ? [
-            ...new Set(
-              input.shards
-                .filter((s): s is Uint8Array => s !== undefined && ownsWholeBuffer(s))
-                .map((s) => s.buffer as ArrayBuffer),
-            ),
-          ]
+        ? transferables(
+            input.shards.filter((s): s is Uint8Array => s !== undefined && ownsWholeBuffer(s)),
+          )
         : []
       const response = await run({ id: nextId++, op: 'decode', input }, transfer, options.signal)
       if (!response.ok) throw rebuildError(response.error)

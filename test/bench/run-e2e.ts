@@ -489,6 +489,19 @@ try {
   const loads: Record<string, number> = {}
   const failures: string[] = []
   const cpu: Record<string, CpuUse> = {}
+  /** Runs one step, noting the load average before it and the CPU it used, and reports it. */
+  const measured = async <T extends Timed>(
+    step: string,
+    label: string,
+    run: () => Promise<T>,
+  ): Promise<T> => {
+    loads[step] = load()
+    const done = cpuMeter()
+    const t = await run()
+    cpu[step] = done()
+    say(`${label}: ${(t.ms / 1000).toFixed(1)} s, ${mbps(t).toFixed(1)} MB/s of the file`)
+    return t
+  }
   /**
    * One Coffer upload then download of `size` bytes. With `memory`, both pages are sampled
    * (CDP calls every 250 ms and a whole-page measurement each second cost CPU, so the speed
@@ -568,34 +581,22 @@ try {
   const main = await coffer(bare, SIZE, 1, false)
   await stopProfiles?.()
 
-  loads['helia-add'] = load()
-  let cpuDone = cpuMeter()
-  const heliaAdd = await h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
-    seed: 1,
-    size: SIZE,
-  })
-  cpu['helia-add'] = cpuDone()
-  say(`Helia add: ${(heliaAdd.ms / 1000).toFixed(1)} s`)
-  loads['helia-fetch'] = load()
-  cpuDone = cpuMeter()
-  const heliaFetch = await downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
-    cid: heliaAdd.cid,
-    size: SIZE,
-  })
-  cpu['helia-fetch'] = cpuDone()
-  say(
-    `Helia bitswap fetch: ${(heliaFetch.ms / 1000).toFixed(1)} s, ${mbps(heliaFetch).toFixed(1)} MB/s`,
+  const heliaAdd = await measured('helia-add', 'Helia add', () =>
+    h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), { seed: 1, size: SIZE }),
   )
-
-  loads['raw-stream'] = load()
-  cpuDone = cpuMeter()
-  const raw = await owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
-    peer: h1.peerId,
-    seed: 1,
-    size: SIZE,
-  })
-  cpu['raw-stream'] = cpuDone()
-  say(`raw stream: ${(raw.ms / 1000).toFixed(1)} s, ${mbps(raw).toFixed(1)} MB/s`)
+  const heliaFetch = await measured('helia-fetch', 'Helia bitswap fetch', () =>
+    downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
+      cid: heliaAdd.cid,
+      size: SIZE,
+    }),
+  )
+  const raw = await measured('raw-stream', 'raw stream', () =>
+    owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
+      peer: h1.peerId,
+      seed: 1,
+      size: SIZE,
+    }),
+  )
 
   // The same traffic shapes as Coffer's, without Coffer: four holders each stream a quarter
   // of the file to the downloader at once; the owner streams half of the file to each of the
@@ -609,21 +610,15 @@ try {
     )
     return { ms: Date.now() - started, bytes }
   }
-  loads['raw-fan-in'] = load()
-  cpuDone = cpuMeter()
-  const fanIn = await parallel(
-    holders.map((h): [Page, string, number] => [h.page, downloader.peerId, SIZE / HOLDERS]),
+  const fanIn = await measured('raw-fan-in', 'raw fan-in', () =>
+    parallel(
+      holders.map((h): [Page, string, number] => [h.page, downloader.peerId, SIZE / HOLDERS]),
+    ),
   )
-  cpu['raw-fan-in'] = cpuDone()
-  say(`raw fan-in: ${(fanIn.ms / 1000).toFixed(1)} s, ${mbps(fanIn).toFixed(1)} MB/s of the file`)
-  loads['raw-fan-out'] = load()
-  cpuDone = cpuMeter()
-  const fanOut = await parallel(
-    holders.map((h): [Page, string, number] => [owner.page, h.peerId, (2 * SIZE) / HOLDERS]),
-  )
-  cpu['raw-fan-out'] = cpuDone()
-  say(
-    `raw fan-out: ${(fanOut.ms / 1000).toFixed(1)} s, ${mbps(fanOut).toFixed(1)} MB/s of the file`,
+  const fanOut = await measured('raw-fan-out', 'raw fan-out', () =>
+    parallel(
+      holders.map((h): [Page, string, number] => [owner.page, h.peerId, (2 * SIZE) / HOLDERS]),
+    ),
   )
 
   const sampled = await coffer(bare, SIZE, 3, true)
@@ -679,35 +674,29 @@ try {
         seed: 4,
         size: UPLINK_SIZE,
       })
-      loads[`helia-fetch${at}`] = load()
-      cpuDone = cpuMeter()
-      const fetched = await lc.downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
-        cid: added.cid,
-        size: UPLINK_SIZE,
-      })
-      cpu[`helia-fetch${at}`] = cpuDone()
-      say(`Helia bitswap fetch${tag}: ${mbps(fetched).toFixed(1)} MB/s`)
-      loads[`raw-stream${at}`] = load()
-      cpuDone = cpuMeter()
-      const rawCapped = await lc.owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
-        peer: lc.h1.peerId,
-        seed: 4,
-        size: UPLINK_SIZE,
-      })
-      cpu[`raw-stream${at}`] = cpuDone()
-      say(`raw stream${tag}: ${mbps(rawCapped).toFixed(1)} MB/s`)
-      loads[`raw-fan-in${at}`] = load()
-      cpuDone = cpuMeter()
-      const fanInCapped = await parallel(
-        lc.holders.map((h): [Page, string, number] => [
-          h.page,
-          lc.downloader.peerId,
-          UPLINK_SIZE / HOLDERS,
-        ]),
-        UPLINK_SIZE,
+      const fetched = await measured(`helia-fetch${at}`, `Helia bitswap fetch${tag}`, () =>
+        lc.downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
+          cid: added.cid,
+          size: UPLINK_SIZE,
+        }),
       )
-      cpu[`raw-fan-in${at}`] = cpuDone()
-      say(`raw fan-in${tag}: ${mbps(fanInCapped).toFixed(1)} MB/s of the file`)
+      const rawCapped = await measured(`raw-stream${at}`, `raw stream${tag}`, () =>
+        lc.owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
+          peer: lc.h1.peerId,
+          seed: 4,
+          size: UPLINK_SIZE,
+        }),
+      )
+      const fanInCapped = await measured(`raw-fan-in${at}`, `raw fan-in${tag}`, () =>
+        parallel(
+          lc.holders.map((h): [Page, string, number] => [
+            h.page,
+            lc.downloader.peerId,
+            UPLINK_SIZE / HOLDERS,
+          ]),
+          UPLINK_SIZE,
+        ),
+      )
       const step = `${UPLINK_SIZE / MiB}${tag.replace(/\W+/g, '-')}`
       capped = {
         upload: c.upload,
