@@ -199,7 +199,8 @@ export function explainUploadError(err: unknown): string {
 /**
  * My files and my uploads: the list (from IndexedDB, so it survives a reload), live health
  * from the receipts and the peers online, uploads with progress and Cancel, Resume and
- * Discard for interrupted ones, rename and delete. Repairs at-risk files when peers join.
+ * Discard for interrupted ones, rename and delete. Repairs at-risk files, and spreads crowded
+ * ones, when peers join or an upload ends.
  */
 export class FilesState {
   #deps: FilesDeps | undefined
@@ -485,7 +486,10 @@ export class FilesState {
       this.#dropTask(task)
       this.#layouts.delete(result.record.id)
       await this.refresh()
-      if (!result.safe) void this.#maintain()
+      // A store that failed for a moment leaves its shard on a peer that already had its share.
+      if (!result.safe || this.#health.get(result.record.id)?.crowded === true) {
+        void this.#maintain()
+      }
     } catch (err) {
       if (task.cancelled) {
         this.#dropTask(task)
@@ -554,8 +558,9 @@ export class FilesState {
   }
 
   /**
-   * Repairs at-risk files and retries deletes owed to holders that were offline. One pass at a
-   * time; a request during a pass runs one more pass after it.
+   * Repairs at-risk files, spreads crowded ones over the peers online, and retries deletes owed
+   * to holders that were offline. One pass at a time; a request during a pass runs one more
+   * pass after it.
    */
   async #maintain(): Promise<void> {
     if (this.#repairing) {
@@ -572,9 +577,8 @@ export class FilesState {
         let changed = false
         for (const record of this.#records) {
           const health = this.#health.get(record.id)
-          if (record.state !== 'complete' || health === undefined || health.state === 'safe') {
-            continue
-          }
+          if (record.state !== 'complete' || health === undefined) continue
+          if (health.state === 'safe' && !health.crowded) continue
           if (record.manifestCid === undefined) continue
           const cid = CID.parse(record.manifestCid)
           const bytes = await deps.manifests.get(cid)

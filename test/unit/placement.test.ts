@@ -298,6 +298,25 @@ describe('computeHealth', () => {
     expect(computeHealth({ k: 4, n: 8, stripes, holders, online }).state).toBe('safe')
   })
 
+  it('calls a safe stripe crowded when one peer holds more than its share of the peers online', () => {
+    const holders = new Map<string, string[]>()
+    const stripes = [stripe(0)]
+    const on = ['p0', 'p0', 'p0', 'p1', 'p1', 'p2', 'p2', 'p3']
+    stripes[0]!.forEach((cid, i) => holders.set(cid, [on[i]!]))
+    const four = new Set(['p0', 'p1', 'p2', 'p3'])
+    const h = computeHealth({ k: 4, n: 8, stripes, holders, online: four })
+    expect(h.state).toBe('safe')
+    expect(h.crowded).toBe(true)
+    // Two each over four peers is the fair share; three on one is fine while only three exist.
+    const even = ['p0', 'p0', 'p1', 'p1', 'p2', 'p2', 'p3', 'p3']
+    stripes[0]!.forEach((cid, i) => holders.set(cid, [even[i]!]))
+    expect(computeHealth({ k: 4, n: 8, stripes, holders, online: four }).crowded).toBe(false)
+    const three = ['p0', 'p0', 'p0', 'p1', 'p1', 'p1', 'p2', 'p2']
+    stripes[0]!.forEach((cid, i) => holders.set(cid, [three[i]!]))
+    const h3 = computeHealth({ k: 4, n: 8, stripes, holders, online: new Set(['p0', 'p1', 'p2']) })
+    expect(h3.crowded).toBe(false)
+  })
+
   it('marks missing shards as at risk even when readable', () => {
     const holders = new Map<string, string[]>()
     const stripes = [stripe(0)]

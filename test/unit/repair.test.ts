@@ -14,27 +14,22 @@ import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.t
 const SEG = 4096
 let dbCount = 0
 
-async function uploadedAtRisk(data: Uint8Array) {
-  const [owner, first, ...later] = await makePeerIds(5)
-  const coop = new FakeCoop()
-  coop.add(first!)
+/** Uploads `data` as `owner` to whoever in `coop` is online, with repair's dependencies. */
+async function uploadTo(coop: FakeCoop, owner: string, data: Uint8Array) {
   const db = await openCofferDB(`repair-test-${dbCount++}`)
   const manifests = memoryManifests()
   const deps: RepairDeps = {
     db,
     network: coop.network,
-    owner: owner!,
+    owner,
     codec: localStripeCodec,
     peers: () => coop.online(),
   }
   const result = await uploadFile(
     { ...deps, codec: localStripeCodec, network: coop.network, manifests },
     bytesSource(data),
-    {
-      segmentSize: SEG,
-    },
+    { segmentSize: SEG },
   )
-  expect(result.safe).toBe(false)
   const cid = CID.parse(result.record.manifestCid!)
   const bytes = (await manifests.get(cid))!
   const target = {
@@ -43,7 +38,38 @@ async function uploadedAtRisk(data: Uint8Array) {
     manifestBytes: bytes,
     layout: parseManifest(bytes).layout,
   }
+  return { db, deps, target, safe: result.safe }
+}
+
+async function uploadedAtRisk(data: Uint8Array) {
+  const [owner, first, ...later] = await makePeerIds(5)
+  const coop = new FakeCoop()
+  coop.add(first!)
+  const { db, deps, target, safe } = await uploadTo(coop, owner!, data)
+  expect(safe).toBe(false)
   return { coop, db, deps, target, first: first!, later }
+}
+
+/**
+ * The most shards any one peer holds of each stripe, checking on the way that every shard has
+ * exactly one receipt and that its holder really has it.
+ */
+async function mostPerPeer(
+  coop: FakeCoop,
+  db: RepairDeps['db'],
+  target: Awaited<ReturnType<typeof uploadTo>>['target'],
+): Promise<number[]> {
+  const receipts = await receiptsForFile(db, target.fileId)
+  return target.layout.stripes.map((stripe) => {
+    const perPeer = new Map<string, number>()
+    for (const c of stripe.shards) {
+      const holders = receipts.filter((r) => r.shard === c.toString()).map((r) => r.holder)
+      expect(holders).toHaveLength(1)
+      expect(coop.peers.get(holders[0]!)!.blocks.has(c.toString())).toBe(true)
+      perPeer.set(holders[0]!, (perPeer.get(holders[0]!) ?? 0) + 1)
+    }
+    return Math.max(...perPeer.values())
+  })
 }
 
 async function health(
@@ -75,17 +101,7 @@ describe('repairFile', () => {
     expect(h.state).toBe('safe')
     expect(h.peers).toBe(4)
     // Every stripe: at most ⌈8/4⌉ = 2 shards per peer, and the holders really have them.
-    const receipts = await receiptsForFile(deps.db, target.fileId)
-    for (const stripe of target.layout.stripes) {
-      const perPeer = new Map<string, number>()
-      for (const cid of stripe.shards) {
-        const holders = receipts.filter((r) => r.shard === cid.toString()).map((r) => r.holder)
-        expect(holders).toHaveLength(1)
-        expect(coop.peers.get(holders[0]!)!.blocks.has(cid.toString())).toBe(true)
-        perPeer.set(holders[0]!, (perPeer.get(holders[0]!) ?? 0) + 1)
-      }
-      expect(Math.max(...perPeer.values())).toBeLessThanOrEqual(2)
-    }
+    expect(Math.max(...(await mostPerPeer(coop, deps.db, target)))).toBeLessThanOrEqual(2)
     expect(coop.used(coop.peers.get(first)!)).toBeLessThan(before)
     expect(report.manifestCopiesAdded).toBe(3)
 
@@ -159,6 +175,41 @@ describe('repairFile', () => {
     const report = await repairFile(deps, target)
     expect(report.shardsStored).toBe(0)
     expect(coop.stores).toBe(stores)
+  })
+
+  it('spreads a safe file whose stripe went three-on-one peer when a store failed for a moment', async () => {
+    const [owner, ...ids] = await makePeerIds(5)
+    const coop = new FakeCoop()
+    for (const id of ids) coop.add(id)
+    const busy = ids[0]!
+    let failures = 2
+    coop.beforeStore = (peer) => {
+      if (peer === busy && failures > 0) {
+        failures--
+        throw new Error('busy for a moment')
+      }
+    }
+    const { db, deps, target, safe } = await uploadTo(coop, owner!, randomData(3 * SEG, 12))
+    expect(failures).toBe(0)
+    expect(safe).toBe(true)
+    const { layout } = target
+    const before = await health(deps, target, coop.online())
+    expect(before.state).toBe('safe')
+    expect(before.crowded).toBe(true)
+    expect(Math.max(...(await mostPerPeer(coop, db, target)))).toBeGreaterThan(2)
+
+    const report = await repairFile(deps, target)
+    expect(report.shardsStored).toBeGreaterThan(0)
+    expect(report.shardsRebuilt).toBe(0)
+    // Every stripe within ⌈8/4⌉ = 2 per peer, each shard on one holder that really has it.
+    expect(Math.max(...(await mostPerPeer(coop, db, target)))).toBe(2)
+    const after = await health(deps, target, coop.online())
+    expect(after.state).toBe('safe')
+    expect(after.crowded).toBe(false)
+    let held = 0
+    for (const peer of coop.peers.values()) held += peer.blocks.size
+    // n shards per stripe plus the manifest copies: nothing left behind on the old holder.
+    expect(held).toBe(layout.stripes.length * layout.n + 4)
   })
 })
 

@@ -77,6 +77,27 @@ describe('FilesState', () => {
     }
   })
 
+  it('after an upload, spreads a stripe that a momentary store failure left crowded', async () => {
+    const { coop, files, ids } = await setup(4)
+    let failures = 2
+    coop.beforeStore = (peer) => {
+      if (peer === ids[0] && failures > 0) {
+        failures--
+        throw new Error('busy for a moment')
+      }
+    }
+    const before = coop.stores
+    files.upload([bytesSource(randomData(1024 * 1024, 13), 'scan.pdf')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    expect(failures).toBe(0)
+    await vi.waitFor(() => expect(files.rows[0]?.health?.crowded).toBe(false), { timeout: 10_000 })
+    expect(files.rows[0]?.tone).toBe('safe')
+    // The move stored shards beyond the upload's own 8 per stripe and manifest copies.
+    expect(coop.stores - before).toBeGreaterThan(8 + 4)
+    // 8 shards of the one stripe, two on each peer, and the manifest on each.
+    for (const peer of coop.peers.values()) expect(peer.blocks.size).toBe(3)
+  })
+
   it('a delete owed to an offline holder is sent when it comes back', async () => {
     const { coop, files, changed } = await setup(4)
     files.upload([bytesSource(randomData(2 * 1024 * 1024, 11), 'old.txt')])

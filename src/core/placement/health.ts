@@ -40,6 +40,12 @@ export interface FileHealth {
   worstStripeAfterLoss: number
   /** Shards still needed online in the worst stripe before a download can finish (0 if none). */
   shortfall: number
+  /**
+   * Some stripe gives one peer more than its fair share ⌈n / p⌉ (p = the stripe's holders and
+   * the peers online): safe as far as the rule goes, but spreading it over the peers now online
+   * would let it outlive more losses, so maintenance moves the excess.
+   */
+  crowded: boolean
 }
 
 /**
@@ -54,6 +60,7 @@ export function computeHealth(input: HealthInput): FileHealth {
   let shardsOnline = 0
   let worstOnline = Number.POSITIVE_INFINITY
   let worstAfterLoss = Number.POSITIVE_INFINITY
+  let crowded = false
   for (const stripe of stripes) {
     if (stripe.length !== n)
       throw new InvalidCodeShapeError(`stripe has ${stripe.length} shards, expected ${n}`)
@@ -84,6 +91,13 @@ export function computeHealth(input: HealthInput): FileHealth {
       afterLoss = Math.min(afterLoss, left)
     }
     worstAfterLoss = Math.min(worstAfterLoss, afterLoss)
+    const reachable = new Set([...stripePeers, ...online])
+    const fairShare = Math.ceil(n / Math.max(1, reachable.size))
+    for (const x of stripePeers) {
+      let held = 0
+      for (const hs of holderSets) if (hs.has(x)) held++
+      if (held > fairShare) crowded = true
+    }
   }
   if (stripes.length === 0) {
     worstOnline = n
@@ -111,5 +125,6 @@ export function computeHealth(input: HealthInput): FileHealth {
     worstStripeOnline: worstOnline,
     worstStripeAfterLoss: worstAfterLoss,
     shortfall: Math.max(0, k - worstOnline),
+    crowded,
   }
 }
