@@ -62,8 +62,9 @@ export interface StripeOptions {
 
 export interface DecodeStripeOptions extends StripeOptions {
   /**
-   * The caller is done with the shards: a codec on another thread may move their buffers there
-   * instead of copying them (they are unusable afterwards).
+   * The caller is done with the shards and with the buffers they lie in (a fetched shard is a
+   * view of its own message's buffer): a codec on another thread may move those buffers there
+   * instead of copying the shards (they are unusable afterwards).
    */
   moveShards?: boolean
 }

@@ -245,12 +245,10 @@ export function createWorkerPool(init: WorkerPoolInit = {}): WorkerPool {
       return { ...fromWire(response.result), plaintext: response.plaintext }
     },
     async decodeStripe(input: DecodeStripeInput, options: DecodeStripeOptions = {}) {
-      // Shards are copied unless the caller gives them up: its source (a cache, a blockstore)
-      // may keep them. Only buffers a shard covers entirely move; others are copied.
+      // Shards are copied unless the caller gives them up (its source, a cache or a
+      // blockstore, may keep them); then the buffers they lie in move with them.
       const transfer = options.moveShards
-        ? transferables(
-            input.shards.filter((s): s is Uint8Array => s !== undefined && ownsWholeBuffer(s)),
-          )
+        ? transferables(input.shards.filter((s): s is Uint8Array => s !== undefined))
         : []
       const response = await run({ id: nextId++, op: 'decode', input }, transfer, options.signal)
       if (!response.ok) throw rebuildError(response.error)

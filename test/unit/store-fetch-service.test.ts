@@ -51,6 +51,11 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     expect(receipt.size).toBe(bytes.length)
     await expect(verifyReceipt(receipt)).resolves.toBeUndefined()
     expect(holder.blocks.has(cid)).toBe(true)
+    // What the holder writes to its store is the block alone, not the request around it.
+    const kept = holder.blocks.map.get(cid.toString())!
+    expect(kept.byteOffset).toBe(0)
+    expect(kept.buffer.byteLength).toBe(bytes.length)
+    expect(Buffer.from(kept).equals(bytes)).toBe(true)
     expect((await holder.holdings.get(cid.toString()))?.owners).toEqual([owner.peerId.toString()])
     expect(await holder.holdings.usedBytes()).toBe(256 * 1024)
 
@@ -152,7 +157,7 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     const conn = owner.libp2p.getConnections(holder.peerId)[0]!
     const stream = await conn.newStream(STORE_PROTOCOL)
     const signal = AbortSignal.timeout(10_000)
-    await writeMessage(stream, encodeMessage({ type: 'delete', ...unsigned, signature }), signal)
+    await writeMessage(stream, [encodeMessage({ type: 'delete', ...unsigned, signature })], signal)
     await stream.close()
     const response = decodeExpected(await readMessage(stream, 64 * 1024, signal), [
       'error',
@@ -176,7 +181,7 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     const conn = owner.libp2p.getConnections(holder.peerId)[0]!
     const stream = await conn.newStream(STORE_PROTOCOL)
     const signal = AbortSignal.timeout(10_000)
-    await writeMessage(stream, encodeMessage({ type: 'delete', ...unsigned, signature }), signal)
+    await writeMessage(stream, [encodeMessage({ type: 'delete', ...unsigned, signature })], signal)
     await stream.close()
     const response = decodeExpected(await readMessage(stream, 64 * 1024, signal), [
       'error',
@@ -190,7 +195,7 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     const conn = owner.libp2p.getConnections(holder.peerId)[0]!
     const stream = await conn.newStream(STORE_PROTOCOL)
     const signal = AbortSignal.timeout(10_000)
-    await writeMessage(stream, new Uint8Array([0xa1, 0x61, 0x76, 0x02]), signal)
+    await writeMessage(stream, [new Uint8Array([0xa1, 0x61, 0x76, 0x02])], signal)
     await stream.close()
     const response = decodeExpected(await readMessage(stream, 64 * 1024, signal), ['error'])
     expect(response.code).toBe('BAD_REQUEST')

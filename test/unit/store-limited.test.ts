@@ -131,7 +131,7 @@ describe('store and fetch over a relayed (limited) connection', () => {
       const signal = AbortSignal.timeout(10_000)
       const exchange = async (): Promise<Uint8Array> => {
         const stream = await conn.newStream(protocol, { runOnLimitedConnection: true, signal })
-        await writeMessage(stream, body, signal)
+        await writeMessage(stream, [body], signal)
         await stream.close({ signal })
         return readMessage(stream, 1 << 20, signal)
       }

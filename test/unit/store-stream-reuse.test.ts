@@ -289,7 +289,7 @@ describe('the holder side of a stream', () => {
     const answer = async (): Promise<string> =>
       decodeExpected((await reader.next(max, signal))!, ['block', 'space-info']).type
 
-    await writeMessage(stream, encodeMessage({ type: 'fetch', cid }), signal)
+    await writeMessage(stream, [encodeMessage({ type: 'fetch', cid })], signal)
     expect(await answer()).toBe('block')
     const two = [
       encodeFrame(encodeMessage({ type: 'space' })),
@@ -310,7 +310,7 @@ describe('the holder side of a stream', () => {
     const stream = await connection.newStream(STORE_PROTOCOL)
     const reader = new MessageReader(stream, 64 * 1024)
     const signal = AbortSignal.timeout(10_000)
-    await writeMessage(stream, new Uint8Array([0xa1, 0x61, 0x76, 0x02]), signal)
+    await writeMessage(stream, [new Uint8Array([0xa1, 0x61, 0x76, 0x02])], signal)
     const response = decodeExpected((await reader.next(64 * 1024, signal))!, ['error'])
     expect(response.code).toBe('BAD_REQUEST')
     expect(await reader.next(64 * 1024, signal)).toBeUndefined()

@@ -1,18 +1,24 @@
 import { MAX_MESSAGE_BYTES, MAX_VARINT_BYTES } from './constants.ts'
 import { InvalidLengthPrefixError, MessageTooLargeError, TruncatedMessageError } from './errors.ts'
 
-/** Prefixes `body` with its length as an unsigned LEB128 varint. */
-export function encodeFrame(body: Uint8Array, maxBytes = MAX_MESSAGE_BYTES): Uint8Array {
-  if (body.length > maxBytes)
-    throw new MessageTooLargeError(`message of ${body.length} bytes exceeds ${maxBytes}`)
+/** The length prefix of a `length`-byte message: an unsigned LEB128 varint. */
+export function encodeLengthPrefix(length: number, maxBytes = MAX_MESSAGE_BYTES): Uint8Array {
+  if (length > maxBytes)
+    throw new MessageTooLargeError(`message of ${length} bytes exceeds ${maxBytes}`)
   const prefix: number[] = []
-  let n = body.length
+  let n = length
   do {
     let b = n % 128
     n = Math.floor(n / 128)
     if (n > 0) b |= 0x80
     prefix.push(b)
   } while (n > 0)
+  return Uint8Array.from(prefix)
+}
+
+/** Prefixes `body` with its length as an unsigned LEB128 varint. */
+export function encodeFrame(body: Uint8Array, maxBytes = MAX_MESSAGE_BYTES): Uint8Array {
+  const prefix = encodeLengthPrefix(body.length, maxBytes)
   const out = new Uint8Array(prefix.length + body.length)
   out.set(prefix, 0)
   out.set(body, prefix.length)

@@ -1,5 +1,5 @@
 export * from './constants.ts'
 export * from './errors.ts'
-export { encodeFrame, decodeFrame, FrameReader } from './frame.ts'
+export { encodeFrame, encodeLengthPrefix, decodeFrame, FrameReader } from './frame.ts'
 export * from './messages.ts'
 export { receiptSigningBytes, deleteSigningBytes } from './signing.ts'

@@ -10,6 +10,7 @@ import {
   MAX_SIGNATURE_BYTES,
   PROTOCOL_VERSION,
 } from './constants.ts'
+import { decodeWithBlockView, encodeWithBlock } from './block-field.ts'
 import {
   MalformedMessageError,
   MessageTooLargeError,
@@ -121,8 +122,8 @@ function receiptToCbor(r: Receipt): Record<string, unknown> {
   return { cid: r.cid, size: r.size, holder: r.holder, time: r.time, sig: r.signature }
 }
 
-/** Encodes a message body (without the length prefix). */
-export function encodeMessage(m: Message): Uint8Array {
+/** The message as the map that goes on the wire. */
+function messageFields(m: Message): Record<string, unknown> {
   validateMessage(m)
   let body: Record<string, unknown>
   switch (m.type) {
@@ -162,10 +163,27 @@ export function encodeMessage(m: Message): Uint8Array {
       body = { have: m.have }
       break
   }
-  const bytes = dagCbor.encode({ v: PROTOCOL_VERSION, type: m.type, ...body })
+  return { v: PROTOCOL_VERSION, type: m.type, ...body }
+}
+
+/** Encodes a message body (without the length prefix). */
+export function encodeMessage(m: Message): Uint8Array {
+  const bytes = dagCbor.encode(messageFields(m))
   if (bytes.length > MAX_MESSAGE_BYTES)
     throw new MessageTooLargeError(`message of ${bytes.length} bytes`)
   return bytes
+}
+
+/**
+ * The same bytes as `encodeMessage`, in parts to be sent one after another: a message that
+ * carries a block has the caller's block array as one of them instead of a copy.
+ */
+export function encodeMessageParts(m: Message): Uint8Array[] {
+  if (m.type !== 'store' && m.type !== 'block') return [encodeMessage(m)]
+  const parts = encodeWithBlock(messageFields(m), m.block)
+  const length = parts[0].length + parts[1].length + parts[2].length
+  if (length > MAX_MESSAGE_BYTES) throw new MessageTooLargeError(`message of ${length} bytes`)
+  return parts
 }
 
 // ---------- decoding ----------
@@ -254,13 +272,16 @@ function receiptField(x: unknown): Receipt {
   }
 }
 
-/** Decodes and strictly validates a message body; every failure is a typed WireError. */
+/**
+ * Decodes and strictly validates a message body; every failure is a typed WireError. A block
+ * it carries is a view of `bytes`, not a copy.
+ */
 export function decodeMessage(bytes: Uint8Array): Message {
   if (bytes.length > MAX_MESSAGE_BYTES)
     throw new MessageTooLargeError(`message of ${bytes.length} bytes`)
   let o: unknown
   try {
-    o = dagCbor.decode(bytes)
+    o = decodeWithBlockView(bytes)
   } catch (err) {
     throw new MalformedMessageError(
       `not canonical dag-cbor: ${(err as Error)?.message ?? String(err)}`,

@@ -11,7 +11,7 @@ import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import {
   decodeExpected,
-  encodeMessage,
+  encodeMessageParts,
   MAX_BLOCK_BYTES,
   MAX_CIDS_PER_MESSAGE,
   MESSAGE_OVERHEAD_BYTES,
@@ -130,7 +130,7 @@ export class CofferFetch {
       timeout: this.#timeout,
       idleTimeout: this.#idleTimeout,
       log: this.#log,
-      answer: async (body, signal) => encodeMessage(await this.#answer(body, signal)),
+      answer: async (body, signal) => encodeMessageParts(await this.#answer(body, signal)),
     })
   }
 
@@ -157,7 +157,10 @@ export class CofferFetch {
     return { type: 'have', have }
   }
 
-  /** Fetches one block from `peer` and returns it only if its bytes match `cid`. */
+  /**
+   * Fetches one block from `peer` and returns it only if its bytes match `cid`: a view of the
+   * answer's own buffer (which holds nothing else the caller needs), not a copy.
+   */
   async fetchShard(
     peer: PeerId,
     cid: CID,
@@ -165,7 +168,7 @@ export class CofferFetch {
   ): Promise<Uint8Array> {
     const response = await this.#exchange(
       peer,
-      encodeMessage({ type: 'fetch', cid }),
+      encodeMessageParts({ type: 'fetch', cid }),
       MAX_BLOCK_BYTES + MESSAGE_OVERHEAD_BYTES,
       options.signal,
     )
@@ -184,7 +187,7 @@ export class CofferFetch {
   async freeSpace(peer: PeerId, options: { signal?: AbortSignal } = {}): Promise<number> {
     const response = await this.#exchange(
       peer,
-      encodeMessage({ type: 'space' }),
+      encodeMessageParts({ type: 'space' }),
       MAX_REQUEST_BYTES,
       options.signal,
     )
@@ -204,7 +207,7 @@ export class CofferFetch {
       const batch = cids.slice(i, i + MAX_CIDS_PER_MESSAGE)
       const response = await this.#exchange(
         peer,
-        encodeMessage({ type: 'has', cids: batch }),
+        encodeMessageParts({ type: 'has', cids: batch }),
         MAX_REQUEST_BYTES,
         options.signal,
       )
@@ -218,7 +221,7 @@ export class CofferFetch {
 
   async #exchange(
     peer: PeerId,
-    body: Uint8Array,
+    body: Uint8Array[],
     maxResponseBytes: number,
     signal?: AbortSignal,
   ): Promise<Exclude<FetchProtocolResponse, { type: 'error' }>> {

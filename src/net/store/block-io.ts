@@ -1,6 +1,7 @@
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { concat } from '../../core/bytes.ts'
 import { sameBytes } from './keys.ts'
 
 /** True when `bytes` hash to the digest in `cid` (sha2-256 is the only hash Coffer accepts). */
@@ -24,12 +25,5 @@ export async function readBlock(
     if (length > maxBytes) return undefined
     parts.push(part)
   }
-  if (parts.length === 1) return parts[0]
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
+  return parts.length === 1 ? parts[0] : concat(parts)
 }

@@ -1,6 +1,6 @@
 import type { Logger, PeerId, Stream } from '@libp2p/interface'
 import {
-  encodeMessage,
+  encodeMessageParts,
   MAX_ERROR_MESSAGE_LENGTH,
   MAX_VARINT_BYTES,
   MessageTooLargeError,
@@ -18,10 +18,10 @@ export interface ServeExchangesOptions {
   idleTimeout: number
   log: Logger
   /**
-   * Answers one request with an encoded response. A `WireError` it throws is answered with
+   * Answers one request with an encoded response (`encodeMessageParts`). A `WireError` it throws is answered with
    * BAD_REQUEST (TOO_LARGE for a size error) and ends the stream; any other error aborts it.
    */
-  answer(body: Uint8Array, signal: AbortSignal): Promise<Uint8Array>
+  answer(body: Uint8Array, signal: AbortSignal): Promise<Uint8Array[]>
 }
 
 /**
@@ -54,7 +54,7 @@ export async function serveExchanges(
       if (!more) break
 
       const signal = AbortSignal.timeout(options.timeout)
-      let response: Uint8Array
+      let response: Uint8Array[]
       let last = false
       try {
         const body = await reader.next(options.maxRequestBytes, signal)
@@ -63,7 +63,7 @@ export async function serveExchanges(
       } catch (err) {
         // A broken stream cannot carry an answer; a bad message gets one, and is the last.
         if (!(err instanceof WireError)) throw err
-        response = encodeMessage({
+        response = encodeMessageParts({
           type: 'error',
           code: err instanceof MessageTooLargeError ? 'TOO_LARGE' : 'BAD_REQUEST',
           message: err.message.slice(0, MAX_ERROR_MESSAGE_LENGTH),

@@ -13,7 +13,7 @@ import type { CID } from 'multiformats/cid'
 import {
   decodeExpected,
   deleteSigningBytes,
-  encodeMessage,
+  encodeMessageParts,
   MESSAGE_OVERHEAD_BYTES,
   receiptSigningBytes,
   type DeleteRequest,
@@ -171,7 +171,7 @@ export class CofferStore {
       timeout: this.#timeout,
       idleTimeout: this.#idleTimeout,
       log: this.#log,
-      answer: async (body) => encodeMessage(await this.#answer(body, remote)),
+      answer: async (body) => encodeMessageParts(await this.#answer(body, remote)),
     })
   }
 
@@ -213,7 +213,8 @@ export class CofferStore {
       }
       this.#reserved += size
       try {
-        await this.#c.blockstore.put(req.cid, req.block)
+        // The block is a view of the request's buffer, and IndexedDB would keep all of it.
+        await this.#c.blockstore.put(req.cid, req.block.slice())
         await this.#c.holdings.add({ cid: key, owner, size, storedAt: Date.now() })
       } finally {
         this.#reserved -= size
@@ -276,7 +277,7 @@ export class CofferStore {
       owner: this.#c.peerId.toMultihash().bytes,
     }
     if (options.file !== undefined) request.file = options.file
-    const response = await this.#exchange(peer, encodeMessage(request), options.signal)
+    const response = await this.#exchange(peer, encodeMessageParts(request), options.signal)
     if (response.type !== 'store-ok') throw new InvalidReceiptError(`unexpected ${response.type}`)
     const r = response.receipt
     if (!r.cid.equals(cid)) throw new InvalidReceiptError('receipt names another CID')
@@ -302,7 +303,7 @@ export class CofferStore {
     const signature = await this.#c.privateKey.sign(deleteSigningBytes(unsigned))
     const response = await this.#exchange(
       peer,
-      encodeMessage({ type: 'delete', ...unsigned, signature }),
+      encodeMessageParts({ type: 'delete', ...unsigned, signature }),
       options.signal,
     )
     if (response.type !== 'delete-ok')
@@ -312,7 +313,7 @@ export class CofferStore {
 
   async #exchange(
     peer: PeerId,
-    body: Uint8Array,
+    body: Uint8Array[],
     signal?: AbortSignal,
   ): Promise<Exclude<StoreProtocolResponse, { type: 'error' }>> {
     const response = await this.#pool.exchange(peer, body, {

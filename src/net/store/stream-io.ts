@@ -1,5 +1,10 @@
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { encodeFrame, MAX_VARINT_BYTES, TruncatedMessageError } from '../../core/protocol/index.ts'
+import {
+  encodeLengthPrefix,
+  MAX_VARINT_BYTES,
+  TruncatedMessageError,
+} from '../../core/protocol/index.ts'
+import { SEND_CHUNK_BYTES } from './constants.ts'
 import { NoDirectConnectionError, StreamFailedError } from './errors.ts'
 import { MessageReader } from './message-reader.ts'
 
@@ -25,19 +30,33 @@ export function withTimeout(ms: number, signal?: AbortSignal): AbortSignal {
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout])
 }
 
-/** Sends one framed message, waiting for the stream to drain under back-pressure. */
+/**
+ * Sends one framed message given in parts (as `encodeMessageParts` makes them), waiting for
+ * the stream to drain under back-pressure. The parts are sent as they are, never joined.
+ */
 export async function writeMessage(
   stream: Stream,
-  body: Uint8Array,
+  parts: readonly Uint8Array[],
   signal: AbortSignal,
 ): Promise<void> {
-  const framed = encodeFrame(body)
-  // Chunks keep one send from parking megabytes in the write buffer at once.
-  const CHUNK = 64 * 1024
-  for (let i = 0; i < framed.length; i += CHUNK) {
-    signal.throwIfAborted()
-    if (!stream.send(framed.subarray(i, i + CHUNK))) await stream.onDrain({ signal })
+  let length = 0
+  for (const p of parts) length += p.length
+  const prefix = encodeLengthPrefix(length)
+  for (const [n, part] of parts.entries()) {
+    // The short prefix travels with the first part rather than as a message of its own.
+    const bytes = n === 0 ? joined(prefix, part) : part
+    for (let i = 0; i < bytes.length; i += SEND_CHUNK_BYTES) {
+      signal.throwIfAborted()
+      if (!stream.send(bytes.subarray(i, i + SEND_CHUNK_BYTES))) await stream.onDrain({ signal })
+    }
   }
+}
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
 }
 
 /**

@@ -71,7 +71,7 @@ export class StreamPool {
   /** Sends `body` to `peer` and returns its decoded answer, of one of the expected types. */
   async exchange<T extends Message['type']>(
     peer: PeerId,
-    body: Uint8Array,
+    body: Uint8Array[],
     options: ExchangeOptions<T>,
   ): Promise<Extract<Message, { type: T }>> {
     options.signal?.throwIfAborted()
