@@ -8,9 +8,15 @@ import {
   placeStripe,
   type Candidate,
 } from '../core/placement/index.ts'
-import { gatherCandidates, receiptRecord, type ShardNetwork } from '../net/store/index.ts'
+import {
+  gatherCandidates,
+  receiptRecord,
+  StoreRefusedError,
+  type ShardNetwork,
+} from '../net/store/index.ts'
 import type { CofferDB, ReceiptRecord } from '../storage/db.ts'
 import { deleteReceipt, receiptsForFile, saveReceipts } from '../storage/receipts.ts'
+import { releaseStrays } from './upload/delete-stored.ts'
 
 export interface RepairDeps {
   db: IDBPDatabase<CofferDB>
@@ -161,6 +167,8 @@ export async function repairFile(
     report.shardsRebuilt += bytes.rebuilt
     const fresh: ReceiptRecord[] = []
     const released = new Map<string, CID[]>()
+    /** New holders whose store failed without a refusal: they may have kept the shard. */
+    const strays = new Map<string, CID[]>()
     await Promise.all(
       [...plan.moves].map(async ([i, peer]) => {
         const cid = stripe.shards[i]!
@@ -174,8 +182,10 @@ export async function repairFile(
           if (old !== undefined && onlineSet.has(old)) {
             released.set(old, [...(released.get(old) ?? []), cid])
           }
-        } catch {
+        } catch (err) {
           signal?.throwIfAborted()
+          if (!(err instanceof StoreRefusedError))
+            strays.set(peer, [...(strays.get(peer) ?? []), cid])
         }
       }),
     )
@@ -191,6 +201,7 @@ export async function repairFile(
         signal?.throwIfAborted()
       }
     }
+    await releaseStrays(network, strays, { signal })
     for (const r of fresh) {
       const list = byShard.get(r.shard) ?? []
       list.push(r)

@@ -213,6 +213,32 @@ describe('repairFile', () => {
   })
 })
 
+describe('repairFile, answers lost', () => {
+  it('tells a new holder whose answer was lost to drop the shard, and finishes on the next pass', async () => {
+    const data = randomData(2 * SEG, 14)
+    const { coop, db, deps, target, later } = await uploadedAtRisk(data)
+    for (const id of later) coop.add(id)
+    let lost = 0
+    coop.afterStore = () => {
+      if (lost++ === 0) throw new Error('stream reset before the receipt')
+    }
+    await repairFile(deps, target)
+    expect(lost).toBeGreaterThan(1)
+    const covered = async () => {
+      const receipts = new Set(
+        (await receiptsForFile(db, target.fileId)).map((r) => `${r.holder} ${r.shard}`),
+      )
+      for (const peer of coop.peers.values()) {
+        for (const cid of peer.blocks.keys()) expect(receipts.has(`${peer.id} ${cid}`)).toBe(true)
+      }
+    }
+    await covered()
+    await repairFile(deps, target)
+    await covered()
+    expect(Math.max(...(await mostPerPeer(coop, db, target)))).toBeLessThanOrEqual(2)
+  })
+})
+
 describe('planStripeRepair', () => {
   const keys = Array.from({ length: 8 }, (_, i) => new Uint8Array([i]))
   it('keeps each holder’s fair share in place and moves only the excess', () => {

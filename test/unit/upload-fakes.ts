@@ -29,6 +29,8 @@ export class FakeCoop {
   stores = 0
   /** Optional hook run before each store (to cancel or fail mid-upload). */
   beforeStore?: (peer: string, cid: CID) => void | Promise<void>
+  /** Optional hook run after a peer kept a block, before it answers (to lose the answer). */
+  afterStore?: (peer: string, cid: CID) => void
 
   add(id: string, pledge = 1e9): FakePeer {
     const p: FakePeer = { id, pledge, blocks: new Map(), online: true }
@@ -64,6 +66,7 @@ export class FakeCoop {
         }
         p.blocks.set(key, bytes)
       }
+      this.afterStore?.(peer, cid)
       this.stores++
       return {
         cid,

@@ -152,6 +152,29 @@ describe('uploadFile', () => {
     expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
   })
 
+  it('tells a peer whose answer was lost to drop the shard that went elsewhere', async () => {
+    const { coop, db, deps, ids } = await setup(4)
+    const slow = ids[0]!
+    let lost = 0
+    // The peer writes the shard, but its answer never arrives (a timeout or a broken stream).
+    coop.afterStore = (peer) => {
+      if (peer === slow && lost < 2) {
+        lost++
+        throw new Error('stream reset before the receipt')
+      }
+    }
+    const result = await uploadFile(deps, bytesSource(randomData(3 * SEG, 5)), { segmentSize: SEG })
+    expect(lost).toBe(2)
+    expect(result.record.state).toBe('complete')
+    // Every block any peer keeps is covered by one of my receipts for that peer.
+    const receipts = new Set(
+      (await receiptsForFile(db, result.record.id)).map((r) => `${r.holder} ${r.shard}`),
+    )
+    for (const peer of coop.peers.values()) {
+      for (const cid of peer.blocks.keys()) expect(receipts.has(`${peer.id} ${cid}`)).toBe(true)
+    }
+  })
+
   it('an interrupted upload is never complete; Resume with the same file skips stored stripes', async () => {
     const { coop, db, deps } = await setup(4)
     const data = randomData(12 * SEG, 4)

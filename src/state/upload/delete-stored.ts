@@ -61,6 +61,30 @@ export async function releaseReceipts(
 }
 
 /**
+ * Tells peers to drop shards they may have kept without my knowing: a store whose answer was
+ * lost or late failed here, the shard went to another holder, yet the peer may have written
+ * it. Best effort: a peer that never kept them frees nothing, and one that is gone is skipped.
+ */
+export async function releaseStrays(
+  network: Pick<ShardNetwork, 'delete'>,
+  strays: ReadonlyMap<string, readonly CID[]>,
+  options: { signal?: AbortSignal } = {},
+): Promise<void> {
+  await Promise.all(
+    [...strays].map(async ([peer, cids]) => {
+      for (let i = 0; i < cids.length; i += MAX_CIDS_PER_MESSAGE) {
+        try {
+          await network.delete(peer, cids.slice(i, i + MAX_CIDS_PER_MESSAGE), options)
+        } catch {
+          options.signal?.throwIfAborted()
+          return
+        }
+      }
+    }),
+  )
+}
+
+/**
  * Deletes one of my files: holders are told to free the shards and the manifest copies, and
  * the file record, journal and local manifest copy go. Receipts of holders that are offline
  * stay (under the vanished file id) so `releaseOrphans` can tell them later.

@@ -34,6 +34,7 @@ import { saveFile, updateFile } from '../../storage/files.ts'
 import { clearJournal, journalStripe, readJournal } from '../../storage/journal.ts'
 import { receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
 import { CandidateCache } from './candidates.ts'
+import { releaseStrays } from './delete-stored.ts'
 import {
   PROGRESS_INTERVAL_MS,
   STORE_STRIPE_CONCURRENCY,
@@ -204,6 +205,20 @@ async function placeLeftovers(
   result.placement = summarize(holders, k)
 }
 
+/** `strays` less every (peer, shard) that a receipt of mine covers: those the peer keeps. */
+function withoutReceipts(
+  strays: ReadonlyMap<string, CID[]>,
+  receipts: ReceiptRecord[],
+): Map<string, CID[]> {
+  const held = new Set(receipts.map((r) => `${r.holder} ${r.shard}`))
+  const out = new Map<string, CID[]>()
+  for (const [peer, cids] of strays) {
+    const left = cids.filter((c) => !held.has(`${peer} ${c.toString()}`))
+    if (left.length > 0) out.set(peer, left)
+  }
+  return out
+}
+
 /**
  * On resume, shards of the stripes in flight when the tab closed may be on a holder with no
  * receipt here (the holder kept it, the answer was lost). Each such shard is stored again on
@@ -340,6 +355,8 @@ export async function uploadFile(
   }
   let safe = true
   let missingPeers = 0
+  /** Peer → shards it may hold without a receipt (its store failed without a refusal). */
+  const strays = new Map<string, CID[]>()
   let failure: Error | undefined
   const inflight = new Set<Promise<void>>()
 
@@ -369,6 +386,10 @@ export async function uploadFile(
     await placeLeftovers(network, ev, result, offered, k, signal)
     for (const f of result.failures) {
       log('stripe %d shard %d on %s failed - %e', ev.index, f.index, f.peer, f.error)
+      // A refusal is definite; a timeout or a broken stream may come after the peer wrote it.
+      if (f.error instanceof StoreRefusedError) continue
+      if (result.placement.assignments[f.index] === f.peer) continue
+      strays.set(f.peer, [...(strays.get(f.peer) ?? []), ev.shards[f.index]!.cid])
     }
     log(
       'stripe %d stored in %d ms on %d peers',
@@ -513,6 +534,10 @@ export async function uploadFile(
   await deps.manifests.put(block.cid, block.bytes)
   const done = await updateFile(db, record.id, { state: 'complete', manifestCid: manifestKey })
   await clearJournal(db, record.id)
+  // Late, so a peer that was only slow has written the shard by now.
+  await releaseStrays(network, withoutReceipts(strays, await receiptsForFile(db, record.id)), {
+    signal,
+  })
   return {
     record: done ?? { ...record, state: 'complete', manifestCid: manifestKey },
     safe,
