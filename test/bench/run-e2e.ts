@@ -8,7 +8,9 @@
 // memory run) change the file sizes (results then go to the temp dir, not results/e2e.json);
 // BENCH_E2E_DEBUG=1 prints the pages' progress; BENCH_E2E_PROFILE=1 CPU-profiles the owner, one
 // holder and the downloader during the main upload and download; BENCH_E2E_WATCHDOG_MIN
-// (default 30) bounds the run; CHROMIUM_PATH names the browser.
+// (default 30) bounds the run; BENCH_E2E_REPEAT (default 3) is how many times the Coffer
+// download and bitswap fetch run, alternating, for the median ratio; CHROMIUM_PATH names the
+// browser.
 //
 // Then, run as root, a second co-op repeats the main steps with every member's uplink capped at
 // BENCH_E2E_UPLINK_MBIT (default 10 Mbit/s, a common home or mobile uplink; 0 skips) on a
@@ -47,6 +49,11 @@ const IDLE_MS = 10_000
 /** Every member's upload cap in the emulated-uplink steps, Mbit/s (0: no such steps). */
 const UPLINK_MBIT = Number(process.env.BENCH_E2E_UPLINK_MBIT ?? 10)
 const UPLINK_SIZE = Number(process.env.BENCH_E2E_UPLINK_MIB ?? 32) * MiB
+/**
+ * Coffer download and bitswap fetch run this many times, alternating, and the goal ratio is the
+ * median of the paired runs: single runs on this shared machine spread by ±20 %.
+ */
+const REPEAT = Math.max(1, Number(process.env.BENCH_E2E_REPEAT ?? 3))
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
 /** BENCH_E2E_PROFILE=1: CPU-profile the main Coffer upload and download (unminified build). */
@@ -65,6 +72,19 @@ const mbps = (t: Timed): number => t.bytes / 1e6 / (t.ms / 1000)
  * browser and network processes, the relay, this runner), in seconds. Every peer shares these
  * two cores, so a step's CPU seconds per MB say what it costs, whatever else ran.
  */
+/** One Coffer download and one bitswap fetch of the same size, one after the other, in MB/s. */
+interface PairedRun {
+  download: number
+  bitswap: number
+  ratio: number
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(v.length / 2)
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2
+}
+
 interface CpuUse {
   busySeconds: number
   /** Share of the machine's CPU time that was busy during the step (1 = saturated). */
@@ -503,6 +523,51 @@ try {
     return t
   }
   /**
+   * The download comparison repeated: Coffer downloads the same file again, and bitswap fetches
+   * a freshly added one (a block fetched once stays in the reader's blockstore). Returns every
+   * pair, the first given, as MB/s.
+   */
+  const pairedRuns = async (
+    c: OpenCoop,
+    size: number,
+    first: { download: Timed; fetch: Timed; manifest: string; key: string },
+    tag = '',
+  ): Promise<PairedRun[]> => {
+    const runs = [{ download: first.download, fetch: first.fetch }]
+    const at = tag.replace(/\W+/g, '-')
+    for (let i = 2; i <= REPEAT; i++) {
+      const download = await measured(
+        `coffer-download-${size / MiB}${at}-run-${i}`,
+        `Coffer download ${size / MiB} MiB${tag}, run ${i}`,
+        () =>
+          c.downloader.page.evaluate((o) => window.benchPeer.download(o), {
+            manifest: first.manifest,
+            key: first.key,
+            size,
+          }),
+      )
+      const added = await c.h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
+        seed: 100 + i,
+        size,
+      })
+      const fetch = await measured(
+        `helia-fetch-${size / MiB}${at}-run-${i}`,
+        `Helia bitswap fetch ${size / MiB} MiB${tag}, run ${i}`,
+        () =>
+          c.downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
+            cid: added.cid,
+            size,
+          }),
+      )
+      runs.push({ download, fetch })
+    }
+    return runs.map(({ download, fetch }) => ({
+      download: mbps(download),
+      bitswap: mbps(fetch),
+      ratio: mbps(download) / mbps(fetch),
+    }))
+  }
+  /**
    * One Coffer upload then download of `size` bytes. With `memory`, both pages are sampled
    * (CDP calls every 250 ms and a whole-page measurement each second cost CPU, so the speed
    * figures come from a run without sampling).
@@ -621,6 +686,13 @@ try {
     ),
   )
 
+  const barePairs = await pairedRuns(bare, SIZE, {
+    download: main.download,
+    fetch: heliaFetch,
+    manifest: main.upload.manifest,
+    key: main.upload.key,
+  })
+
   const sampled = await coffer(bare, SIZE, 3, true)
   const large = LARGE > 0 ? await coffer(bare, LARGE, 2, true) : undefined
   const version = shared.version()
@@ -636,6 +708,7 @@ try {
         heliaFetch: Timed
         raw: Timed
         fanIn: Timed
+        pairs: PairedRun[]
         steps: Record<'upload' | 'download' | 'helia' | 'raw' | 'fanIn', string>
       }
     | undefined
@@ -697,8 +770,15 @@ try {
           UPLINK_SIZE,
         ),
       )
+      const pairs = await pairedRuns(
+        lc,
+        UPLINK_SIZE,
+        { download: c.download, fetch: fetched, manifest: c.upload.manifest, key: c.upload.key },
+        tag,
+      )
       const step = `${UPLINK_SIZE / MiB}${tag.replace(/\W+/g, '-')}`
       capped = {
+        pairs,
         upload: c.upload,
         download: c.download,
         heliaFetch: fetched,
@@ -773,25 +853,38 @@ try {
     )
   }
   const cappedRatios = capped && {
-    downloadOverBitswap: mbps(capped.download) / mbps(capped.heliaFetch),
+    downloadOverBitswap: median(capped.pairs.map((p) => p.ratio)),
+    downloadOverBitswapFirstRun: mbps(capped.download) / mbps(capped.heliaFetch),
     uploadOverRawStream: mbps(capped.upload) / mbps(capped.raw),
   }
   const ratios = {
-    downloadOverBitswap: mbps(main.download) / mbps(heliaFetch),
+    downloadOverBitswap: median(barePairs.map((p) => p.ratio)),
+    downloadOverBitswapFirstRun: mbps(main.download) / mbps(heliaFetch),
     uploadOverRawStream: mbps(main.upload) / mbps(raw),
     downloadOverRawStream: mbps(main.download) / mbps(raw),
   }
+  const runs = `median of ${REPEAT} paired runs`
   const ratioRows: Array<[string, number, number | undefined]> = [
-    ['Coffer download / Helia bitswap fetch (goal ≥ 2)', ratios.downloadOverBitswap, 2],
+    [`Coffer download / Helia bitswap fetch, ${runs} (goal ≥ 2)`, ratios.downloadOverBitswap, 2],
+    [
+      'Coffer download / Helia bitswap fetch, first run',
+      ratios.downloadOverBitswapFirstRun,
+      undefined,
+    ],
     ['Coffer upload-to-complete / raw single stream (goal ≥ 1)', ratios.uploadOverRawStream, 1],
     ['Coffer download / raw single stream', ratios.downloadOverRawStream, undefined],
   ]
   if (cappedRatios) {
     ratioRows.push(
       [
-        `Coffer download / Helia bitswap fetch ${u} (goal ≥ 2)`,
+        `Coffer download / Helia bitswap fetch ${u}, ${runs} (goal ≥ 2)`,
         cappedRatios.downloadOverBitswap,
         2,
+      ],
+      [
+        `Coffer download / Helia bitswap fetch ${u}, first run`,
+        cappedRatios.downloadOverBitswapFirstRun,
+        undefined,
       ],
       [`Coffer upload / raw single stream ${u} (goal ≥ 1)`, cappedRatios.uploadOverRawStream, 1],
     )
@@ -815,6 +908,11 @@ try {
     const verdict = goal === undefined ? '' : v >= goal ? '  (met)' : '  (NOT met)'
     console.log(`${label.padEnd(width)}  ${f(v, 2, 16)}${verdict}`)
   }
+
+  const pairLine = (p: PairedRun[]): string =>
+    p.map((r) => `${r.download.toFixed(1)}/${r.bitswap.toFixed(1)}`).join(', ')
+  console.log(`paired runs, Coffer download / bitswap MB/s: ${pairLine(barePairs)}`)
+  if (capped) console.log(`paired runs ${u}: ${pairLine(capped.pairs)}`)
 
   const memRows: Array<[string, MemoryFigures]> = [
     [`uploading page, ${SIZE / MiB} MiB`, sampled.uploadMemory!],
@@ -844,7 +942,7 @@ try {
   console.log(
     `\nEngines: src/state/upload/upload-file.ts uploadFile and src/state/download-engine.ts openDownload ` +
       `(default settings), worker pool of ${poolSize}; sink discards (the engine checks the whole-file SHA-256). ` +
-      `MB = 10^6 bytes of the plaintext file. One sample each. CPU s/MB: busy CPU time of the ` +
+      `MB = 10^6 bytes of the plaintext file. One sample each, except the paired download runs. CPU s/MB: busy CPU time of the ` +
       `whole machine (all pages, workers, browser and network processes, relay; /proc/stat) per MB ` +
       `of the file; busy: share of both cores in use during the step ` +
       `(${Math.round(idle.busyShare * 100)}% with the co-op connected and idle). ` +
@@ -917,6 +1015,7 @@ try {
       rawFanOut: timed(fanOut),
       cofferUploadSampled: timed(sampled.upload),
       cofferDownloadSampled: timed(sampled.download),
+      downloadPairs: barePairs.map(roundPair),
       ...(large
         ? { cofferUploadLarge: timed(large.upload), cofferDownloadLarge: timed(large.download) }
         : {}),
@@ -928,6 +1027,7 @@ try {
               heliaBitswapFetch: timed(capped.heliaFetch),
               rawStream: timed(capped.raw),
               rawFanIn: timed(capped.fanIn),
+              downloadPairs: capped.pairs.map(roundPair),
             },
           }
         : {}),
@@ -1002,6 +1102,10 @@ try {
   await rm(dataDir, { recursive: true, force: true })
   await rm(labDir, { recursive: true, force: true })
   clearTimeout(watchdog)
+}
+
+function roundPair(p: PairedRun): PairedRun {
+  return { download: round(p.download, 2), bitswap: round(p.bitswap, 2), ratio: round(p.ratio, 2) }
 }
 
 function round(v: number, digits = 1): number {
