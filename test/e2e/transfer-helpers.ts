@@ -87,12 +87,14 @@ export async function heldBytes(page: Page): Promise<number> {
 
 /**
  * Checks every shard of every stripe is in some member's blockstore, and that no member keeps
- * more than the placement rule allows of one stripe. Returns the blocks per member.
+ * more than the placement rule allows of one stripe. Returns the blocks per member. With the
+ * owner's receipts, a failure also says which holders the receipts name for each shard.
  */
 export async function expectSpread(
   layout: Layout,
   members: Peer[],
   fairShare = false,
+  receipts?: { rows: ReceiptRow[]; memberIds: string[] },
 ): Promise<Map<string, number>[]> {
   const blocks = await Promise.all(members.map((m) => blocksOf(m.page)))
   const p = members.length
@@ -101,16 +103,22 @@ export async function expectSpread(
   const cap = p >= layout.n ? 1 : fairShare ? Math.ceil(layout.n / p) : layout.n - layout.k
   for (const [i, stripe] of layout.stripes.entries()) {
     const perPeer = blocks.map(() => 0)
+    const where: string[] = []
     for (const cid of stripe.shards) {
-      const where = blocks.flatMap((b, j) => (b.has(cid.toString()) ? [j] : []))
-      expect(where.length, `stripe ${i} shard ${cid.toString()} is held`).toBeGreaterThan(0)
-      for (const j of where) perPeer[j]!++
+      const held = blocks.flatMap((b, j) => (b.has(cid.toString()) ? [j] : []))
+      expect(held.length, `stripe ${i} shard ${cid.toString()} is held`).toBeGreaterThan(0)
+      for (const j of held) perPeer[j]!++
       // Each shard is its own block of the stripe's shard size.
-      expect(blocks[where[0]!]!.get(cid.toString())).toBe(stripe.shardSize)
+      expect(blocks[held[0]!]!.get(cid.toString())).toBe(stripe.shardSize)
+      const named = receipts?.rows
+        .filter((r) => r.shard === cid.toString())
+        .map((r) => receipts.memberIds.indexOf(r.holder))
+      where.push(`${held.join('+')}${named ? `/${named.join('+')}` : ''}`)
     }
-    expect(Math.max(...perPeer), `stripe ${i}: at most ${cap} shards per peer`).toBeLessThanOrEqual(
-      cap,
-    )
+    expect(
+      Math.max(...perPeer),
+      `stripe ${i}: at most ${cap} shards per peer (member per shard${receipts ? ' / per receipt' : ''}: ${where.join(' ')})`,
+    ).toBeLessThanOrEqual(cap)
   }
   return blocks
 }

@@ -51,9 +51,9 @@ test('four members keep a 20 MiB upload spread by the placement rule; delete fre
   // its share; the owner's maintenance pass then moves it (the file is safe all along), so the
   // spread and the receipts are checked once that settles.
   await expect(async () => {
-    const blocks = await expectSpread(layout, members, true)
-    // Receipts cover every shard and name peers that really hold it.
     const { receipts } = await storedFile(owner.page, 'random.bin')
+    const blocks = await expectSpread(layout, members, true, { rows: receipts, memberIds })
+    // Receipts cover every shard and name peers that really hold it.
     for (const stripe of layout.stripes) {
       for (const cid of stripe.shards) {
         const holders = receipts.filter((r) => r.shard === cid.toString()).map((r) => r.holder)
