@@ -315,6 +315,12 @@ describe('computeHealth', () => {
     stripes[0]!.forEach((cid, i) => holders.set(cid, [three[i]!]))
     const h3 = computeHealth({ k: 4, n: 8, stripes, holders, online: new Set(['p0', 'p1', 'p2']) })
     expect(h3.crowded).toBe(false)
+    // A second copy (a move whose old holder has not let go yet) adds safety, not load: the
+    // first online holder of each shard is the one counted, as repair counts it.
+    stripes[0]!.forEach((cid, i) => holders.set(cid, i < 4 ? [even[i]!, 'p3'] : [even[i]!]))
+    expect(computeHealth({ k: 4, n: 8, stripes, holders, online: four }).crowded).toBe(false)
+    stripes[0]!.forEach((cid, i) => holders.set(cid, i < 4 ? ['gone', even[i]!] : [even[i]!]))
+    expect(computeHealth({ k: 4, n: 8, stripes, holders, online: four }).crowded).toBe(false)
   })
 
   it('marks missing shards as at risk even when readable', () => {

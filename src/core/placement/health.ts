@@ -42,8 +42,9 @@ export interface FileHealth {
   shortfall: number
   /**
    * Some stripe gives one peer more than its fair share ⌈n / p⌉ (p = the stripe's holders and
-   * the peers online): safe as far as the rule goes, but spreading it over the peers now online
-   * would let it outlive more losses, so maintenance moves the excess.
+   * the peers online; one holder counted per shard, an online one first): safe as far as the
+   * rule goes, but spreading it over the peers now online would let it outlive more losses,
+   * so maintenance moves the excess.
    */
   crowded: boolean
 }
@@ -91,13 +92,17 @@ export function computeHealth(input: HealthInput): FileHealth {
       afterLoss = Math.min(afterLoss, left)
     }
     worstAfterLoss = Math.min(worstAfterLoss, afterLoss)
+    // Counted as repair counts: one holder per shard, an online one when there is one (a
+    // second copy adds safety, not load), so a file repair cannot spread is not called crowded.
     const reachable = new Set([...stripePeers, ...online])
     const fairShare = Math.ceil(n / Math.max(1, reachable.size))
-    for (const x of stripePeers) {
-      let held = 0
-      for (const hs of holderSets) if (hs.has(x)) held++
-      if (held > fairShare) crowded = true
+    const load = new Map<string, number>()
+    for (const hs of holderSets) {
+      const all = [...hs]
+      const counted = all.find((h) => online.has(h)) ?? all[0]
+      if (counted !== undefined) load.set(counted, (load.get(counted) ?? 0) + 1)
     }
+    for (const held of load.values()) if (held > fairShare) crowded = true
   }
   if (stripes.length === 0) {
     worstOnline = n

@@ -8,3 +8,5 @@ export const PROGRESS_INTERVAL_MS = 200
 export const STRIPE_PLACE_ATTEMPTS = 3
 /** Wait before the second try (the third waits twice as long), so busy peers can recover. */
 export const STRIPE_PLACE_RETRY_MS = 2_000
+/** How long a peer whose store failed gets to answer the delete of the copy it may have kept. */
+export const STRAY_RELEASE_TIMEOUT_MS = 5_000

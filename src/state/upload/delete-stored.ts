@@ -5,6 +5,7 @@ import type { ShardNetwork } from '../../net/store/index.ts'
 import type { CofferDB, ReceiptRecord } from '../../storage/db.ts'
 import { clearJournal } from '../../storage/journal.ts'
 import { deleteReceipt, receiptsForFile } from '../../storage/receipts.ts'
+import { STRAY_RELEASE_TIMEOUT_MS } from './constants.ts'
 import type { ManifestStore } from './manifest-store.ts'
 
 export interface DeleteDeps {
@@ -70,11 +71,14 @@ export async function releaseStrays(
   strays: ReadonlyMap<string, readonly CID[]>,
   options: { signal?: AbortSignal } = {},
 ): Promise<void> {
+  // The peer is the one that was slow a moment ago: it gets a short time, not a store's.
+  const limit = AbortSignal.timeout(STRAY_RELEASE_TIMEOUT_MS)
+  const signal = options.signal === undefined ? limit : AbortSignal.any([options.signal, limit])
   await Promise.all(
     [...strays].map(async ([peer, cids]) => {
       for (let i = 0; i < cids.length; i += MAX_CIDS_PER_MESSAGE) {
         try {
-          await network.delete(peer, cids.slice(i, i + MAX_CIDS_PER_MESSAGE), options)
+          await network.delete(peer, cids.slice(i, i + MAX_CIDS_PER_MESSAGE), { signal })
         } catch {
           options.signal?.throwIfAborted()
           return

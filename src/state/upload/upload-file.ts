@@ -532,12 +532,13 @@ export async function uploadFile(
   }
   await saveReceipts(db, copies)
   await deps.manifests.put(block.cid, block.bytes)
-  const done = await updateFile(db, record.id, { state: 'complete', manifestCid: manifestKey })
-  await clearJournal(db, record.id)
-  // Late, so a peer that was only slow has written the shard by now.
+  // Late, so a peer that was only slow has written the shard by now; and before the file is
+  // complete, as repair (which works on complete files only) might count such a copy.
   await releaseStrays(network, withoutReceipts(strays, await receiptsForFile(db, record.id)), {
     signal,
   })
+  const done = await updateFile(db, record.id, { state: 'complete', manifestCid: manifestKey })
+  await clearJournal(db, record.id)
   return {
     record: done ?? { ...record, state: 'complete', manifestCid: manifestKey },
     safe,
