@@ -7,6 +7,10 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // ICE host candidates as plain addresses rather than mDNS `.local` names: many contexts on
+  // one host sometimes failed to resolve each other's names in a full run (a reader then
+  // reached only two of four holders directly). Real networks add STUN candidates anyway.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ]
 
 export default defineConfig({

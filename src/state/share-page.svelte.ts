@@ -185,6 +185,10 @@ export class SharePageState {
   get hintPeers(): string[] {
     return this.#hintPeers.map(shortPeerId)
   }
+  /** Peers the guest is connected to directly right now (for tests and DevTools). */
+  directPeers(): string[] {
+    return this.#network?.directPeers() ?? []
+  }
 
   /** Connects and opens the manifest; never throws (failures become `problem`). */
   async start(): Promise<void> {

@@ -730,10 +730,10 @@ try {
     await lab.forward([labRelay.port, Number(new URL(labServed.url).port)])
     const local = (a: string) => a.replace(`/ip4/${lab!.hostIp}/`, '/ip4/127.0.0.1/')
     say(`uplink co-op: ${HOLDERS + 2} peers, each in its own browser and network namespace`)
-    // Peers in other namespaces cannot resolve each other's mDNS host candidates.
-    const labArgs = ['--disable-features=WebRtcHideLocalIpsWithMdns']
+    // Peers in other namespaces could not resolve each other's mDNS host candidates; the
+    // shared Chromium arguments already turn them off.
     const lc = await openCoop(
-      (name) => launch(lab!.browserFor(name), labArgs),
+      (name) => launch(lab!.browserFor(name)),
       `http://127.0.0.1:${new URL(labServed.url).port}`,
       labRelay.multiaddrs.map(local),
     )

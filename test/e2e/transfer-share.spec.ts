@@ -115,7 +115,13 @@ test('a fresh browser downloads the exact bytes with the owner closed and names 
     )
     await expect(guest.page.getByTestId('download-phase')).toHaveText('Downloaded')
     const reports = guest.page.getByTestId('download-bad-peer')
-    await expect(reports).toHaveCount(1)
+    // A reader that never reached the holder directly cannot catch it: say so if that happens.
+    const direct = await guest.page.evaluate(() => window.cofferShare?.directPeers() ?? [])
+    const reached = direct.includes(holderId) ? 'among them' : 'not among them'
+    await expect(
+      reports,
+      `the reader is connected directly to ${direct.length} holders, the altered one ${reached}`,
+    ).toHaveCount(1)
     await expect(reports).toContainText(shortPeerId(holderId))
     await expect(reports).toContainText('corrupted')
   } finally {
