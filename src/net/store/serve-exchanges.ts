@@ -18,8 +18,9 @@ export interface ServeExchangesOptions {
   idleTimeout: number
   log: Logger
   /**
-   * Answers one request with an encoded response (`encodeMessageParts`). A `WireError` it throws is answered with
-   * BAD_REQUEST (TOO_LARGE for a size error) and ends the stream; any other error aborts it.
+   * Answers one request with an encoded response, in parts (`encodeMessageParts`). A
+   * `WireError` it throws is answered with BAD_REQUEST (TOO_LARGE for a size error) and ends
+   * the stream; any other error aborts it.
    */
   answer(body: Uint8Array, signal: AbortSignal): Promise<Uint8Array[]>
 }

@@ -4,6 +4,7 @@ import {
   MAX_VARINT_BYTES,
   TruncatedMessageError,
 } from '../../core/protocol/index.ts'
+import { concat } from '../../core/bytes.ts'
 import { SEND_CHUNK_BYTES } from './constants.ts'
 import { NoDirectConnectionError, StreamFailedError } from './errors.ts'
 import { MessageReader } from './message-reader.ts'
@@ -44,19 +45,12 @@ export async function writeMessage(
   const prefix = encodeLengthPrefix(length)
   for (const [n, part] of parts.entries()) {
     // The short prefix travels with the first part rather than as a message of its own.
-    const bytes = n === 0 ? joined(prefix, part) : part
+    const bytes = n === 0 ? concat([prefix, part]) : part
     for (let i = 0; i < bytes.length; i += SEND_CHUNK_BYTES) {
       signal.throwIfAborted()
       if (!stream.send(bytes.subarray(i, i + SEND_CHUNK_BYTES))) await stream.onDrain({ signal })
     }
   }
-}
-
-function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
 }
 
 /**
