@@ -77,29 +77,33 @@ describe('worker pool (fake workers running the real handler)', () => {
   it('replaces a crashed worker and fails only the jobs it was running', async () => {
     for (const jobsPerWorker of [1, 2]) {
       let crashes = 0
+      let crashed!: () => void
+      const crash = new Promise<void>((resolve) => (crashed = resolve))
       const pool = createWorkerPool({
         size: 1,
         jobsPerWorker,
         createWorker: () =>
-          new FakeWorker((r) => r.op === 'encode' && r.input.index === 1 && crashes++ === 0),
+          new FakeWorker(
+            (r) => {
+              const now = r.op === 'encode' && r.input.index === 1 && crashes++ === 0
+              if (now) crashed()
+              return now
+            },
+            // With two slots, job 0 stays in the worker until job 1 crashes it; otherwise job 0
+            // could finish first and job 2 take its slot in the doomed worker.
+            (r) =>
+              jobsPerWorker === 2 && r.op === 'encode' && r.input.index === 0 ? crash : undefined,
+          ),
       })
       try {
         const base = { key: FIXED.key, fileId: FIXED.fileId, k: 2, n: 3, final: false }
         const a = pool.encodeStripe({ ...base, index: 0, plaintext: new Uint8Array(10) })
         const b = pool.encodeStripe({ ...base, index: 1, plaintext: new Uint8Array(10) })
         const c = pool.encodeStripe({ ...base, index: 2, plaintext: new Uint8Array(10) })
-        // With two jobs per worker, job 0 shared the crashed worker with job 1: it either
-        // finished first or failed with it, never anything else.
-        if (jobsPerWorker === 1) {
-          await expect(a).resolves.toMatchObject({ index: 0 })
-        } else {
-          const first = await a.then(
-            (r) => r.index,
-            (e: unknown) => e,
-          )
-          if (first !== 0) expect(first).toBeInstanceOf(WorkerPoolError)
-        }
+        if (jobsPerWorker === 1) await expect(a).resolves.toMatchObject({ index: 0 })
+        else await expect(a).rejects.toBeInstanceOf(WorkerPoolError)
         await expect(b).rejects.toBeInstanceOf(WorkerPoolError)
+        // The queued job runs in the replacement worker.
         await expect(c).resolves.toMatchObject({ index: 2 })
       } finally {
         pool.close()
