@@ -20,7 +20,8 @@ import type { IDBPDatabase } from 'idb'
 import { openCofferDB, type CofferDB } from '../storage/db.ts'
 import { IdbHoldingLedger } from '../storage/holding-ledger.ts'
 import { idbPledge, idbSpace, type StorageEstimateLike } from '../storage/pledge.ts'
-import { cofferStore, type CofferStore } from './store/index.ts'
+import { localStripeCodec, type StripeCodec } from '../core/stripe.ts'
+import { cofferStore, type CofferStore, type ShardBuilder } from './store/index.ts'
 import { cofferFetch, type CofferFetch } from './fetch/index.ts'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { CofferNode, CofferNodeEvents, Coop, NodeStatus, PeerView } from './types.ts'
@@ -61,6 +62,11 @@ export interface CofferNodeInit {
   discoveryInterval?: number
   /** Re-announce interval once every member heard is directly connected. */
   discoverySlowInterval?: number
+  /**
+   * The erasure code for shards this peer builds for others (a page passes its worker pool);
+   * the calling thread when absent.
+   */
+  codec?: () => Promise<Pick<StripeCodec, 'rebuildShards'>>
 }
 
 export interface CreateCofferNodeOptions {
@@ -117,6 +123,16 @@ export async function createCofferNode(
       interval: init.discoverySlowInterval ?? DISCOVERY_SLOW_INTERVAL_MS,
     })
     let announcer: Announcer | undefined
+    // Bound once the node exists: the store service reads sources through the fetch service.
+    const late: { fetch?: CofferFetch } = {}
+    const builder: ShardBuilder = {
+      fetch: async (peer, cid, o) => {
+        if (late.fetch === undefined) throw new Error('the node is not started')
+        return late.fetch.fetchShard(peer, cid, o)
+      },
+      rebuild: async (input, o) =>
+        (await (init.codec?.() ?? localStripeCodec)).rebuildShards(input, o),
+    }
     const helia = withBitswap(
       withLibp2pLight(createHeliaLight({ blockstore, datastore }), {
         privateKey: identity.privateKey,
@@ -153,12 +169,14 @@ export async function createCofferNode(
               peerIdFromPrivateKey(identity.privateKey).toString(),
             ),
             pledge: idbPledge(db, estimate),
+            builder,
           }),
           fetch: cofferFetch({ blockstore, space: idbSpace(db, estimate) }),
         },
       }),
     ) as unknown as CofferHelia
     await helia.start()
+    late.fetch = helia.libp2p.services.fetch
     const node = new Node(coop, helia, topic, relays, relayIds, identity, db, {
       announce: () => announcer?._broadcast(),
       interval: init.discoveryInterval ?? DISCOVERY_INTERVAL_MS,

@@ -1,6 +1,7 @@
 import { AppState, type AppDeps } from './app-state.svelte.ts'
 import { fetchConfig } from './config.ts'
 import { loadCoop, saveCoop } from './coop-store.ts'
+import { uploadWorkerPool } from './files-deps.ts'
 import { createCofferNode, createCoop, formatInvite, parseInvite } from '../net/index.ts'
 
 /** Builds the AppState the page runs with: real network, real storage, this page's URL. */
@@ -12,7 +13,7 @@ export function createBrowserAppState(location: Location): AppState {
     createCoop,
     parseInvite,
     formatInvite,
-    createNode: (coop, options) => createCofferNode({ coop }, options),
+    createNode: (coop, options) => createCofferNode({ coop, codec: uploadWorkerPool }, options),
     // Absent outside secure contexts even though the DOM types say otherwise.
     storage: 'storage' in navigator ? navigator.storage : undefined,
     onLine: navigator.onLine,

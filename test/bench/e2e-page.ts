@@ -41,6 +41,8 @@ export interface UploadFigures extends Timed {
   receipts: number
   holders: Record<string, number>
   poolSize: number
+  /** Shards the holders built (not sent by the owner). */
+  built: number
   /** Failed store/space calls (retried elsewhere by the engine), by error. */
   problems: Record<string, number>
 }
@@ -54,7 +56,13 @@ export interface BenchPeer {
   start(coop: Coop | undefined, relays: string[]): Promise<{ peerId: string; coop: Coop }>
   directPeers(): string[]
   setPledge(bytes: number): Promise<void>
-  upload(opts: { seed: number; size: number; holders: string[] }): Promise<UploadFigures>
+  upload(opts: {
+    seed: number
+    size: number
+    holders: string[]
+    /** false: the owner sends all n shards (no builds on holders). */
+    build?: boolean
+  }): Promise<UploadFigures>
   download(opts: { manifest: string; key: string; size: number }): Promise<DownloadFigures>
   heliaAdd(opts: { seed: number; size: number }): Promise<Timed & { cid: string }>
   heliaCat(opts: { cid: string; size: number }): Promise<Timed>
@@ -116,7 +124,7 @@ window.benchPeer = {
   async start(coop, relays) {
     const c = coop ?? createCoop({ relays, name: 'Bench co-op' })
     // Fast re-announcements so all six peers find each other within a few seconds.
-    node = await createCofferNode({ coop: c })
+    node = await createCofferNode({ coop: c, codec: () => Promise.resolve(workerPool()) })
     return { peerId: node.peerId, coop: { id: c.id, name: c.name, relays: [...c.relays] } }
   },
 
@@ -131,7 +139,7 @@ window.benchPeer = {
     await savePledge(need().db, bytes)
   },
 
-  async upload({ seed, size, holders }) {
+  async upload({ seed, size, holders, build }) {
     const n = need()
     const codec = workerPool()
     const started = performance.now()
@@ -143,11 +151,20 @@ window.benchPeer = {
       problems.set(key, (problems.get(key) ?? 0) + 1)
       throw err
     }
+    let built = 0
     const network: typeof inner = {
       ...inner,
       store: (peer, cid, bytes, o) =>
         inner.store(peer, cid, bytes, o).catch((e) => note('store', e)),
       freeSpace: (peer, o) => inner.freeSpace(peer, o).catch((e) => note('space', e)),
+      build: (peer, plan, o) =>
+        inner.build!(peer, plan, o).then(
+          (r) => {
+            built++
+            return r
+          },
+          (e: unknown) => note('build', e),
+        ),
     }
     const result = await uploadFile(
       {
@@ -170,6 +187,7 @@ window.benchPeer = {
         stream: () => seededStream(seed, size),
       },
       {
+        build,
         onProgress: (p) =>
           progress(`upload encoded ${p.encoded / MiB} MiB, stored ${p.stored / MiB} MiB`, started),
       },
@@ -191,6 +209,7 @@ window.benchPeer = {
       receipts: receipts.length,
       holders: perHolder,
       poolSize: codec.size,
+      built,
       problems: Object.fromEntries(problems),
     }
   },

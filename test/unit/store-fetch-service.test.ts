@@ -3,7 +3,9 @@ import type { Connection, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CID } from 'multiformats/cid'
 import { decodeExpected, deleteSigningBytes, encodeMessage } from '../../src/core/protocol/index.ts'
+import { rebuildShards } from '../../src/core/stripe.ts'
 import { BlockNotFoundError, CorruptBlockError } from '../../src/net/fetch/index.ts'
 import {
   CofferStore,
@@ -202,6 +204,94 @@ describe('coffer store and fetch between real libp2p nodes', () => {
     // The holder still serves afterwards.
     const bytes = randomBytes(10)
     await owner.libp2p.services.store.storeShard(holder.peerId, await shard(bytes), bytes)
+  })
+})
+
+describe('a holder builds a shard from shards other peers keep', () => {
+  let a: TestNode
+  let b: TestNode
+  let builder: TestNode
+  // k = 2, n = 4: two data shards on a and b, parity shards 2 and 3 to be built.
+  const data = [randomBytes(64 * 1024), randomBytes(64 * 1024)]
+  const parity = rebuildShards({
+    k: 2,
+    n: 4,
+    shards: [...data, undefined, undefined],
+    want: [2, 3],
+  })
+  let cids: CID[]
+
+  beforeAll(async () => {
+    a = await startNode(1024 * 1024)
+    b = await startNode(1024 * 1024)
+    builder = await startNode(200 * 1024)
+    for (const n of [a, b, builder]) await owner.libp2p.dial(n.libp2p.getMultiaddrs()[0]!)
+    for (const n of [a, b]) await builder.libp2p.dial(n.libp2p.getMultiaddrs()[0]!)
+    cids = await Promise.all([...data, ...parity].map((d) => shard(d)))
+    await owner.libp2p.services.store.storeShard(a.peerId, cids[0]!, data[0]!)
+    await owner.libp2p.services.store.storeShard(b.peerId, cids[1]!, data[1]!)
+  })
+  afterAll(async () => {
+    for (const n of [a, b, builder]) await stopNode(n)
+  })
+
+  const source = (index: number, node: TestNode) => ({
+    index,
+    cid: cids[index]!,
+    holder: node.peerId.toMultihash().bytes,
+  })
+  /** Asks the builder for shard `cid` as position `index`, from sources 0 and 1. */
+  const build = (cid: CID, index: number, from: [TestNode, TestNode]) =>
+    owner.libp2p.services.store.buildShard(builder.peerId, {
+      cid,
+      size: 64 * 1024,
+      k: 2,
+      n: 4,
+      index,
+      sources: [source(0, from[0]), source(1, from[1])],
+    })
+  const reason = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: unknown) => (e as StoreRefusedError).reason,
+    )
+
+  it('keeps the shard it computed and signs a receipt for it', async () => {
+    const receipt = await build(cids[2]!, 2, [a, b])
+    await expect(verifyReceipt(receipt)).resolves.toBeUndefined()
+    expect(receipt.holder).toEqual(builder.peerId.toMultihash().bytes)
+    expect(builder.blocks.map.get(cids[2]!.toString())).toEqual(parity[0])
+    expect((await builder.holdings.get(cids[2]!.toString()))?.owners).toEqual([
+      owner.peerId.toString(),
+    ])
+    expect(await builder.holdings.usedBytes()).toBe(64 * 1024)
+  })
+
+  it('refuses with CID_MISMATCH when the sources do not make the shard named', async () => {
+    // Shard 3's CID with shard 2's position: the bytes built are shard 2's.
+    expect(await reason(build(cids[3]!, 2, [a, b]))).toBe('CID_MISMATCH')
+    expect(builder.blocks.has(cids[3]!)).toBe(false)
+    expect(await builder.holdings.usedBytes()).toBe(64 * 1024)
+  })
+
+  it('refuses with SOURCE_FAILED when a source is not where the request says', async () => {
+    expect(await reason(build(cids[3]!, 3, [b, b]))).toBe('SOURCE_FAILED')
+    expect(builder.blocks.has(cids[3]!)).toBe(false)
+  })
+
+  it('refuses beyond its pledge with PLEDGE_FULL before reading any source', async () => {
+    builder.pledge.bytes = 100 * 1024
+    const asked: string[] = []
+    a.blocks.onHold = () => asked.push('a')
+    a.blocks.hold = Promise.resolve()
+    try {
+      expect(await reason(build(cids[3]!, 3, [a, b]))).toBe('PLEDGE_FULL')
+      expect(asked).toEqual([])
+    } finally {
+      a.blocks.hold = undefined
+      a.blocks.onHold = undefined
+      builder.pledge.bytes = 200 * 1024
+    }
   })
 })
 

@@ -42,6 +42,20 @@ async function samples(): Promise<Message[]> {
     { type: 'store', cid, block, owner: peerA },
     { type: 'store', cid, block, owner: peerA, file },
     {
+      type: 'build',
+      cid,
+      size: 1000,
+      k: 2,
+      n: 4,
+      index: 3,
+      sources: [
+        { index: 0, cid: cid2, holder: peerB },
+        { index: 2, cid, holder: peerA },
+      ],
+      owner: peerA,
+      file,
+    },
+    {
       type: 'store-ok',
       receipt: {
         cid,
@@ -118,6 +132,32 @@ describe('store/fetch wire codecs', () => {
       InvalidLengthPrefixError,
     )
     expect(() => decodeFrame(new Uint8Array([1, 0, 0]))).toThrow(MessageTooLargeError)
+  })
+
+  it('refuses a build request whose stripe the code cannot compute', async () => {
+    const build = (await samples()).find((m) => m.type === 'build')!
+    const fields = dagCbor.decode<Record<string, unknown>>(encodeMessage(build))
+    const sources = fields.sources as Array<Record<string, unknown>>
+    const bad: Array<Record<string, unknown>> = [
+      { k: 0 },
+      { n: 2 },
+      { n: 257, k: 2 },
+      { index: 4 },
+      { index: 0 },
+      { size: 0 },
+      { size: MAX_BLOCK_BYTES + 1 },
+      { sources: sources.slice(0, 1) },
+      { sources: [sources[0], sources[0]] },
+      { sources: [sources[0], { ...sources[1], index: 3 }] },
+      { sources: [sources[0], { ...sources[1], extra: 1 }] },
+    ]
+    for (const change of bad) {
+      expect(
+        () => decodeMessage(dagCbor.encode({ ...fields, ...change })),
+        JSON.stringify(change),
+      ).toThrow(WireError)
+    }
+    expect(() => encodeMessage({ ...build, index: 9 })).toThrow(WireError)
   })
 
   it('refuses blocks above the limit on both ends', async () => {

@@ -12,7 +12,13 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { cofferFetch, type CofferFetch, type CofferFetchInit } from '../../src/net/fetch/index.ts'
-import { cofferStore, type CofferStore, type CofferStoreInit } from '../../src/net/store/index.ts'
+import { localStripeCodec } from '../../src/core/stripe.ts'
+import {
+  cofferStore,
+  type CofferStore,
+  type CofferStoreInit,
+  type ShardBuilder,
+} from '../../src/net/store/index.ts'
 import { openCofferDB, type CofferDB } from '../../src/storage/db.ts'
 import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
 
@@ -74,6 +80,11 @@ export async function startNode(
   const blockstore = blocks as unknown as Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>
   const holdings = new IdbHoldingLedger(db, peerId.toString())
   const pledge = { bytes: pledgeBytes }
+  const late: { fetch?: CofferFetch } = {}
+  const builder: ShardBuilder = {
+    fetch: (peer, cid, options) => late.fetch!.fetchShard(peer, cid, options),
+    rebuild: (input, options) => localStripeCodec.rebuildShards(input, options),
+  }
   const libp2p = await createLibp2p({
     privateKey,
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -84,7 +95,7 @@ export async function startNode(
     connectionManager: { inboundConnectionThreshold: 1000 },
     services: {
       store: cofferStore(
-        { blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes } },
+        { blockstore, holdings, pledge: { pledgedBytes: () => pledge.bytes }, builder },
         storeInit,
       ),
       fetch: cofferFetch(
@@ -96,6 +107,7 @@ export async function startNode(
       ),
     },
   })
+  late.fetch = libp2p.services.fetch
   return { libp2p, peerId, privateKey, blocks, holdings, pledge, db }
 }
 

@@ -1,11 +1,13 @@
 /**
  * In-memory co-op for the upload and repair unit tests: peers with real peer ids (receipts
- * name their holder by multihash), pledges, and the five shard operations.
+ * name their holder by multihash), pledges, and the shard operations.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromMultihash, peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
+import * as Digest from 'multiformats/hashes/digest'
 import type { CID } from 'multiformats/cid'
 import { blockMatches } from '../../src/core/block.ts'
+import { rebuildShards } from '../../src/core/stripe.ts'
 import type { Receipt } from '../../src/core/protocol/index.ts'
 import { StoreRefusedError, type ShardNetwork } from '../../src/net/store/index.ts'
 
@@ -27,6 +29,16 @@ export async function makePeerIds(count: number): Promise<string[]> {
 export class FakeCoop {
   readonly peers = new Map<string, FakePeer>()
   stores = 0
+  /** CIDs of the blocks the owner sent in store requests, in order. */
+  readonly storedCids: string[] = []
+  builds = 0
+  /** Optional hook run before each build (to make a holder fail one). */
+  beforeBuild?: (peer: string, cid: CID) => void | Promise<void>
+
+  /** With `build`, holders build shards from others as real holders do (`network.build`). */
+  constructor(options: { build?: boolean } = {}) {
+    if (options.build !== true) delete this.network.build
+  }
   /** Optional hook run before each store (to cancel or fail mid-upload). */
   beforeStore?: (peer: string, cid: CID) => void | Promise<void>
   /** Optional hook run after a peer kept a block, before it answers (to lose the answer). */
@@ -48,6 +60,25 @@ export class FakeCoop {
     return u
   }
 
+  async #keep(p: FakePeer, cid: CID, bytes: Uint8Array): Promise<Receipt> {
+    if (!(await blockMatches(cid, bytes))) throw new StoreRefusedError('CID_MISMATCH', 'bad')
+    const key = cid.toString()
+    if (!p.blocks.has(key)) {
+      if (this.used(p) + bytes.length > p.pledge) {
+        throw new StoreRefusedError('PLEDGE_FULL', 'full')
+      }
+      p.blocks.set(key, bytes)
+    }
+    this.afterStore?.(p.id, cid)
+    return {
+      cid,
+      size: bytes.length,
+      holder: peerIdFromString(p.id).toMultihash().bytes,
+      time: Date.now(),
+      signature: new Uint8Array(64),
+    }
+  }
+
   #peer(id: string): FakePeer {
     const p = this.peers.get(id)
     if (p === undefined || !p.online) throw new Error(`peer ${id} unreachable`)
@@ -58,23 +89,27 @@ export class FakeCoop {
     store: async (peer, cid, bytes): Promise<Receipt> => {
       await this.beforeStore?.(peer, cid)
       const p = this.#peer(peer)
-      if (!(await blockMatches(cid, bytes))) throw new StoreRefusedError('CID_MISMATCH', 'bad')
-      const key = cid.toString()
-      if (!p.blocks.has(key)) {
-        if (this.used(p) + bytes.length > p.pledge) {
-          throw new StoreRefusedError('PLEDGE_FULL', 'full')
-        }
-        p.blocks.set(key, bytes)
-      }
-      this.afterStore?.(peer, cid)
+      this.storedCids.push(cid.toString())
+      const receipt = await this.#keep(p, cid, bytes)
       this.stores++
-      return {
-        cid,
-        size: bytes.length,
-        holder: peerIdFromString(peer).toMultihash().bytes,
-        time: Date.now(),
-        signature: new Uint8Array(64),
+      return receipt
+    },
+    build: async (peer, plan): Promise<Receipt> => {
+      await this.beforeBuild?.(peer, plan.cid)
+      const p = this.#peer(peer)
+      const shards: Array<Uint8Array | undefined> = Array.from({ length: plan.n })
+      for (const s of plan.sources) {
+        const from = this.#peer(peerIdFromMultihash(Digest.decode(s.holder)).toString())
+        const bytes = from.blocks.get(s.cid.toString())
+        if (bytes === undefined || !(await blockMatches(s.cid, bytes))) {
+          throw new StoreRefusedError('SOURCE_FAILED', `shard ${s.index} unavailable`)
+        }
+        shards[s.index] = bytes
       }
+      const [built] = rebuildShards({ k: plan.k, n: plan.n, shards, want: [plan.index] })
+      const receipt = await this.#keep(p, plan.cid, built!)
+      this.builds++
+      return receipt
     },
     fetch: (peer, cid) => {
       const b = this.#peer(peer).blocks.get(cid.toString())

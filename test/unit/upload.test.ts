@@ -20,9 +20,9 @@ import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.t
 const SEG = 4096
 let dbCount = 0
 
-async function setup(peerCount: number, pledge = 1e9) {
+async function setup(peerCount: number, pledge = 1e9, options: { build?: boolean } = {}) {
   const [owner, ...ids] = await makePeerIds(peerCount + 1)
-  const coop = new FakeCoop()
+  const coop = new FakeCoop(options)
   for (const id of ids) coop.add(id, pledge)
   const db = await openCofferDB(`upload-test-${dbCount++}`)
   const manifests = memoryManifests()
@@ -96,6 +96,44 @@ describe('uploadFile', () => {
     expect(await readJournal(db, record!.id)).toEqual([])
     expect(progress.at(-1)).toBe(data.length)
     expect(await download(coop, record!.manifestCid!, record!.key)).toEqual(data)
+  })
+
+  it('with holders that build shards, sends only the k data shards of each stripe', async () => {
+    const { coop, db, deps, manifests } = await setup(5, 1e9, { build: true })
+    const data = randomData(10 * SEG + 123, 7)
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
+    expect(result.safe).toBe(true)
+    const record = (await getFile(db, result.record.id))!
+    expect(record.state).toBe('complete')
+    const manifest = parseManifest((await manifests.get(CID.parse(record.manifestCid!)))!)
+    const holders = new Map((await receiptsForFile(db, record.id)).map((r) => [r.shard, r.holder]))
+    const sent = new Set(coop.storedCids)
+    for (const stripe of manifest.layout.stripes) {
+      stripe.shards.forEach((cid, i) => {
+        const key = cid.toString()
+        expect(sent.has(key)).toBe(i < record.k)
+        expect(coop.peers.get(holders.get(key)!)!.blocks.has(key)).toBe(true)
+      })
+    }
+    expect(coop.builds).toBe(manifest.layout.stripes.length * (record.n - record.k))
+    expect(await download(coop, record.manifestCid!, record.key)).toEqual(data)
+  })
+
+  it('stores a shard itself when its holder cannot build it, and completes', async () => {
+    const { coop, db, deps } = await setup(4, 1e9, { build: true })
+    let failed: string | undefined
+    coop.beforeBuild = (_peer, cid) => {
+      if (failed !== undefined) return
+      failed = cid.toString()
+      throw new Error('could not reach a source')
+    }
+    const data = randomData(4 * SEG, 8)
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
+    expect(result.record.state).toBe('complete')
+    expect(coop.storedCids).toContain(failed)
+    const receipts = await receiptsForFile(db, result.record.id)
+    expect(receipts.some((r) => r.shard === failed)).toBe(true)
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
   })
 
   it('with one peer stores everything there and reports the file at risk', async () => {

@@ -8,6 +8,7 @@ import {
   MAX_MESSAGE_BYTES,
   MAX_PEER_ID_BYTES,
   MAX_SIGNATURE_BYTES,
+  MAX_STRIPE_SHARDS,
   PROTOCOL_VERSION,
 } from './constants.ts'
 import { decodeWithBlockView, encodeWithBlock } from './block-field.ts'
@@ -32,6 +33,7 @@ export const ERROR_CODES = [
   'NOT_OWNER',
   'STALE',
   'INTERNAL',
+  'SOURCE_FAILED',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -52,6 +54,33 @@ export interface StoreRequest {
   block: Uint8Array
   owner: Uint8Array
   /** The manifest CID of the file the block belongs to, when the owner wants it known. */
+  file?: CID
+}
+/** One of the k shards a holder reads to compute the shard it is asked to build. */
+export interface BuildSource {
+  /** Position of the shard in its stripe (0 … n − 1). */
+  index: number
+  cid: CID
+  /** A peer that keeps it (peer id multihash bytes). */
+  holder: Uint8Array
+}
+
+/**
+ * Asks a holder to compute one shard of a stripe itself from k others kept by other peers, and
+ * keep it as if stored: the owner's uplink then carries only k of the n shards.
+ */
+export interface BuildRequest {
+  type: 'build'
+  /** The shard to build; the holder keeps it only if its bytes hash to this. */
+  cid: CID
+  size: number
+  k: number
+  n: number
+  /** Position of the shard to build in its stripe. */
+  index: number
+  /** Exactly k other shards of the stripe, at distinct positions. */
+  sources: BuildSource[]
+  owner: Uint8Array
   file?: CID
 }
 export interface StoreOk {
@@ -108,7 +137,7 @@ export interface SpaceInfo {
   free: number
 }
 
-export type StoreProtocolRequest = StoreRequest | DeleteRequest
+export type StoreProtocolRequest = StoreRequest | BuildRequest | DeleteRequest
 export type StoreProtocolResponse = StoreOk | DeleteOk | ErrorResponse
 export type FetchProtocolRequest = FetchRequest | HasRequest | SpaceRequest
 export type FetchProtocolResponse =
@@ -129,6 +158,18 @@ function messageFields(m: Message): Record<string, unknown> {
   switch (m.type) {
     case 'store':
       body = { cid: m.cid, block: m.block, owner: m.owner }
+      if (m.file !== undefined) body.file = m.file
+      break
+    case 'build':
+      body = {
+        cid: m.cid,
+        size: m.size,
+        k: m.k,
+        n: m.n,
+        index: m.index,
+        sources: m.sources.map((x) => ({ index: x.index, cid: x.cid, holder: x.holder })),
+        owner: m.owner,
+      }
       if (m.file !== undefined) body.file = m.file
       break
     case 'store-ok':
@@ -272,6 +313,33 @@ function receiptField(x: unknown): Receipt {
   }
 }
 
+function sourceList(x: unknown): BuildSource[] {
+  if (!Array.isArray(x) || x.length === 0 || x.length > MAX_STRIPE_SHARDS)
+    fail('sources is not a list of 1 to 256 entries')
+  return x.map((s, i) => {
+    if (!isPlainObject(s)) fail(`sources[${i}] is not a map`)
+    exactKeys(s, ['index', 'cid', 'holder'])
+    return {
+      index: uintField(s.index, `sources[${i}].index`),
+      cid: cidField(s.cid, `sources[${i}].cid`),
+      holder: peerIdField(s.holder, `sources[${i}].holder`),
+    }
+  })
+}
+
+/** The stripe geometry of a build request: what the erasure code can compute. */
+function checkBuild(m: BuildRequest): void {
+  if (m.size < 1 || m.size > MAX_BLOCK_BYTES) fail(`size ${m.size} is out of range`)
+  if (m.k < 1 || m.n <= m.k || m.n > MAX_STRIPE_SHARDS) fail(`k ${m.k}, n ${m.n} is not a code`)
+  if (m.index >= m.n) fail('index is outside the stripe')
+  if (m.sources.length !== m.k) fail(`sources has ${m.sources.length} entries, not k`)
+  const seen = new Set<number>([m.index])
+  for (const s of m.sources) {
+    if (s.index >= m.n || seen.has(s.index)) fail('sources repeat or leave the stripe')
+    seen.add(s.index)
+  }
+}
+
 /**
  * Decodes and strictly validates a message body; every failure is a typed WireError. A block
  * it carries is a view of `bytes`, not a copy.
@@ -304,6 +372,22 @@ export function decodeMessage(bytes: Uint8Array): Message {
         owner: peerIdField(rest.owner, 'owner'),
       }
       if (Object.hasOwn(rest, 'file')) m.file = cidField(rest.file, 'file')
+      return m
+    }
+    case 'build': {
+      exactKeys(rest, ['cid', 'size', 'k', 'n', 'index', 'sources', 'owner'], ['file'])
+      const m: BuildRequest = {
+        type,
+        cid: cidField(rest.cid, 'cid'),
+        size: uintField(rest.size, 'size'),
+        k: uintField(rest.k, 'k'),
+        n: uintField(rest.n, 'n'),
+        index: uintField(rest.index, 'index'),
+        sources: sourceList(rest.sources),
+        owner: peerIdField(rest.owner, 'owner'),
+      }
+      if (Object.hasOwn(rest, 'file')) m.file = cidField(rest.file, 'file')
+      checkBuild(m)
       return m
     }
     case 'store-ok':
@@ -389,6 +473,21 @@ function validateMessage(m: Message): void {
         throw new MessageTooLargeError(`block of ${m.block.length} bytes`)
       peerIdField(m.owner, 'owner')
       if (m.file !== undefined) cidField(m.file, 'file')
+      break
+    case 'build':
+      cidField(m.cid, 'cid')
+      uintField(m.size, 'size')
+      uintField(m.k, 'k')
+      uintField(m.n, 'n')
+      uintField(m.index, 'index')
+      m.sources.forEach((x, i) => {
+        uintField(x.index, `sources[${i}].index`)
+        cidField(x.cid, `sources[${i}].cid`)
+        peerIdField(x.holder, `sources[${i}].holder`)
+      })
+      peerIdField(m.owner, 'owner')
+      if (m.file !== undefined) cidField(m.file, 'file')
+      checkBuild(m)
       break
     case 'store-ok':
       cidField(m.receipt.cid, 'receipt.cid')

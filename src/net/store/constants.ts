@@ -3,6 +3,11 @@ import { MAX_BLOCK_BYTES } from '../../core/protocol/index.ts'
 export const STORE_PROTOCOL = '/coffer/store/1.0.0'
 /** Whole exchange (request in, block written, receipt out); a 4 MiB block at 1 MB/s fits. */
 export const STORE_TIMEOUT_MS = 30_000
+/**
+ * Shard builds a holder runs at once; more wait their turn. Each reads k shards from other
+ * peers, so this also bounds what one owner's requests make a holder download.
+ */
+export const BUILD_MAX_CONCURRENT = 4
 /** Largest block this holder accepts; never more than the wire limit. */
 export const STORE_MAX_BLOCK_BYTES = MAX_BLOCK_BYTES
 /** A signed delete older or newer than this (holder's clock) is refused as stale. */

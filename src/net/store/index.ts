@@ -7,7 +7,9 @@ export {
   type CofferStoreParts,
   type DeleteResult,
   type Libp2pStoreComponents,
+  type BuildPlan,
   type PledgeSource,
+  type ShardBuilder,
   type StoreOptions,
 } from './store.ts'
 export * from './constants.ts'

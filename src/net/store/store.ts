@@ -16,14 +16,18 @@ import {
   encodeMessageParts,
   MESSAGE_OVERHEAD_BYTES,
   receiptSigningBytes,
+  type BuildRequest,
+  type BuildSource,
   type DeleteRequest,
   type ErrorCode,
   type Receipt,
   type StoreProtocolResponse,
   type StoreRequest,
 } from '../../core/protocol/index.ts'
+import type { StripeCodec } from '../../core/stripe.ts'
 import type { HoldingLedger } from '../../storage/holding-ledger.ts'
 import {
+  BUILD_MAX_CONCURRENT,
   DELETE_MAX_CLOCK_SKEW_MS,
   MAX_RESPONSE_BYTES,
   STORE_MAX_BLOCK_BYTES,
@@ -36,7 +40,7 @@ import {
   STORE_TIMEOUT_MS,
 } from './constants.ts'
 import { InvalidReceiptError, StoreRefusedError, UnverifiablePeerError } from './errors.ts'
-import { matchesCid } from './block-io.ts'
+import { matchesCid, readBlock } from './block-io.ts'
 import { peerIdFromBytes, publicKeyOf, sameBytes } from './keys.ts'
 import { serveExchanges } from './serve-exchanges.ts'
 import type { ConnectionSource } from './stream-io.ts'
@@ -57,6 +61,15 @@ export interface CofferStoreInit {
   poolIdleTimeout?: number
   /** Clock skew tolerated on signed deletes. */
   maxClockSkew?: number
+  /** Holder side: shard builds running at once (each reads k shards from other peers). */
+  maxConcurrentBuilds?: number
+}
+
+/** What a holder needs to build a shard from others: read them, and run the erasure code. */
+export interface ShardBuilder {
+  /** Reads a block from `peer`, checked against its CID. */
+  fetch(peer: PeerId, cid: CID, options: { signal?: AbortSignal }): Promise<Uint8Array>
+  rebuild: StripeCodec['rebuildShards']
 }
 
 /** The pledge as the service sees it: how many bytes this device gives to others. */
@@ -76,6 +89,8 @@ export interface CofferStoreComponents {
   blockstore: Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>
   holdings: HoldingLedger
   pledge: PledgeSource
+  /** Without it the holder refuses `build` requests, and owners store those shards instead. */
+  builder?: ShardBuilder
 }
 
 export interface StoreOptions {
@@ -83,6 +98,9 @@ export interface StoreOptions {
   /** Manifest CID of the file the shard belongs to, told to the holder. */
   file?: CID
 }
+
+/** A shard a holder is to compute from k others: the request less what the service adds. */
+export type BuildPlan = Omit<BuildRequest, 'type' | 'owner' | 'file'>
 
 /** Answer to an accepted delete: the CIDs this owner no longer has pinned on the holder. */
 export interface DeleteResult {
@@ -107,6 +125,14 @@ export class CofferStore {
   readonly #pool: StreamPool
   /** Bytes promised to stores in flight, so concurrent requests cannot overrun the pledge together. */
   #reserved = 0
+  readonly #maxBuilds: number
+  #builds = 0
+  /**
+   * Sources being read, by CID: a holder often builds two shards of one stripe at once, and
+   * both need the same k sources.
+   */
+  readonly #reading = new Map<string, Promise<Uint8Array | undefined>>()
+  readonly #buildQueue: Array<() => void> = []
   #started = false
 
   constructor(components: CofferStoreComponents, init: CofferStoreInit = {}) {
@@ -121,6 +147,7 @@ export class CofferStore {
     this.#maxOutbound = init.maxOutboundStreams ?? STORE_MAX_OUTBOUND_STREAMS
     this.#maxSkew = init.maxClockSkew ?? DELETE_MAX_CLOCK_SKEW_MS
     this.#idleTimeout = init.idleTimeout ?? STORE_STREAM_IDLE_TIMEOUT_MS
+    this.#maxBuilds = init.maxConcurrentBuilds ?? BUILD_MAX_CONCURRENT
     this.#pool = new StreamPool({
       protocol: this.protocol,
       connections: components.connectionManager,
@@ -171,16 +198,25 @@ export class CofferStore {
       timeout: this.#timeout,
       idleTimeout: this.#idleTimeout,
       log: this.#log,
-      answer: async (body) => encodeMessageParts(await this.#answer(body, remote)),
+      answer: async (body, signal) => encodeMessageParts(await this.#answer(body, remote, signal)),
     })
   }
 
-  async #answer(body: Uint8Array, remote: PeerId): Promise<StoreProtocolResponse> {
-    const request = decodeExpected(body, ['store', 'delete'])
+  async #answer(
+    body: Uint8Array,
+    remote: PeerId,
+    signal: AbortSignal,
+  ): Promise<StoreProtocolResponse> {
+    const request = decodeExpected(body, ['store', 'build', 'delete'])
     try {
-      return request.type === 'store'
-        ? await this.#store(request, remote)
-        : await this.#delete(request, remote)
+      switch (request.type) {
+        case 'store':
+          return await this.#store(request, remote)
+        case 'build':
+          return await this.#build(request, remote, signal)
+        case 'delete':
+          return await this.#delete(request, remote)
+      }
     } catch (err) {
       this.#log.error('%s from %p failed - %e', request.type, remote, err)
       return err instanceof UnverifiablePeerError
@@ -190,7 +226,6 @@ export class CofferStore {
   }
 
   async #store(req: StoreRequest, remote: PeerId): Promise<StoreProtocolResponse> {
-    const owner = remote.toString()
     if (!sameBytes(req.owner, remote.toMultihash().bytes)) {
       return refusal('NOT_OWNER', 'owner must be the peer that sends the request')
     }
@@ -200,7 +235,23 @@ export class CofferStore {
     if (!(await matchesCid(req.cid, req.block)))
       return refusal('CID_MISMATCH', 'block bytes do not match the CID')
 
-    const key = req.cid.toString()
+    // The block is a view of the request's buffer, and IndexedDB would keep all of it.
+    return this.#keep(req.cid, size, remote, () => Promise.resolve(req.block.slice()))
+  }
+
+  /**
+   * Keeps a block for `remote`: a block already here only gains this owner; otherwise the
+   * pledge is checked (before `produce` runs) and the space reserved while `produce` makes the
+   * bytes, or a refusal. Answers with a signed receipt.
+   */
+  async #keep(
+    cid: CID,
+    size: number,
+    remote: PeerId,
+    produce: () => Promise<Uint8Array | StoreProtocolResponse>,
+  ): Promise<StoreProtocolResponse> {
+    const owner = remote.toString()
+    const key = cid.toString()
     const existing = await this.#c.holdings.get(key)
     if (existing === undefined) {
       const pledged = await this.#c.pledge.pledgedBytes()
@@ -213,8 +264,9 @@ export class CofferStore {
       }
       this.#reserved += size
       try {
-        // The block is a view of the request's buffer, and IndexedDB would keep all of it.
-        await this.#c.blockstore.put(req.cid, req.block.slice())
+        const bytes = await produce()
+        if (!(bytes instanceof Uint8Array)) return bytes
+        await this.#c.blockstore.put(cid, bytes)
         await this.#c.holdings.add({ cid: key, owner, size, storedAt: Date.now() })
       } finally {
         this.#reserved -= size
@@ -224,14 +276,106 @@ export class CofferStore {
       await this.#c.holdings.add({ cid: key, owner, size, storedAt: Date.now() })
     }
     this.#log('holding %s (%d bytes) for %p', key, size, remote)
-    const unsigned = {
-      cid: req.cid,
-      size,
-      holder: this.#c.peerId.toMultihash().bytes,
-      time: Date.now(),
-    }
+    return this.#receipt(cid, size)
+  }
+
+  async #receipt(cid: CID, size: number): Promise<StoreProtocolResponse> {
+    const unsigned = { cid, size, holder: this.#c.peerId.toMultihash().bytes, time: Date.now() }
     const signature = await this.#c.privateKey.sign(receiptSigningBytes(unsigned))
     return { type: 'store-ok', receipt: { ...unsigned, signature } }
+  }
+
+  /**
+   * Computes the shard from the k sources named (read from this store when kept here, else
+   * from their holders, each checked against its CID), keeps it only if it hashes to the
+   * requested CID, and answers with a receipt as for a store.
+   */
+  async #build(
+    req: BuildRequest,
+    remote: PeerId,
+    signal: AbortSignal,
+  ): Promise<StoreProtocolResponse> {
+    if (!sameBytes(req.owner, remote.toMultihash().bytes)) {
+      return refusal('NOT_OWNER', 'owner must be the peer that sends the request')
+    }
+    const builder = this.#c.builder
+    if (builder === undefined) return refusal('BAD_REQUEST', 'this holder does not build shards')
+    const { size } = req
+    if (size > this.#maxBlockBytes)
+      return refusal('TOO_LARGE', `block of ${size} bytes exceeds ${this.#maxBlockBytes}`)
+
+    return this.#keep(req.cid, size, remote, async () => {
+      const built = await this.#limitBuilds(() => this.#compute(req, builder, signal))
+      if (typeof built === 'string') return refusal('SOURCE_FAILED', built)
+      if (!(await matchesCid(req.cid, built)))
+        return refusal('CID_MISMATCH', 'the shard built from the sources does not match the CID')
+      return built
+    })
+  }
+
+  /** The built shard, or why a source could not be read. */
+  async #compute(
+    req: BuildRequest,
+    builder: ShardBuilder,
+    signal: AbortSignal,
+  ): Promise<Uint8Array | string> {
+    const shards: Array<Uint8Array | undefined> = Array.from({ length: req.n }, () => undefined)
+    const problems: string[] = []
+    await Promise.all(
+      req.sources.map(async (source) => {
+        try {
+          const bytes = await this.#readSource(source, req.size, builder, signal)
+          if (bytes?.length !== req.size) {
+            problems.push(`shard ${source.index} is not ${req.size} bytes`)
+          } else {
+            shards[source.index] = bytes
+          }
+        } catch (err) {
+          signal.throwIfAborted()
+          problems.push(`shard ${source.index}: ${(err as Error).message ?? String(err)}`)
+        }
+      }),
+    )
+    if (problems.length > 0) return problems.join('; ')
+    const [built] = await builder.rebuild(
+      { k: req.k, n: req.n, shards, want: [req.index] },
+      { signal },
+    )
+    return built!
+  }
+
+  /** A source block from this store if kept here, else from its holder; shared while in flight. */
+  #readSource(
+    source: BuildSource,
+    size: number,
+    builder: ShardBuilder,
+    signal: AbortSignal,
+  ): Promise<Uint8Array | undefined> {
+    const key = source.cid.toString()
+    let reading = this.#reading.get(key)
+    if (reading === undefined) {
+      const read = async (): Promise<Uint8Array | undefined> =>
+        (await this.#c.blockstore.has(source.cid))
+          ? readBlock(this.#c.blockstore, source.cid, size, signal)
+          : builder.fetch(peerIdFromBytes(source.holder), source.cid, { signal })
+      reading = read().finally(() => this.#reading.delete(key))
+      this.#reading.set(key, reading)
+    }
+    return reading
+  }
+
+  /** Runs `work` once fewer than maxConcurrentBuilds builds are running. */
+  async #limitBuilds<T>(work: () => Promise<T>): Promise<T> {
+    while (this.#builds >= this.#maxBuilds) {
+      await new Promise<void>((resolve) => this.#buildQueue.push(resolve))
+    }
+    this.#builds++
+    try {
+      return await work()
+    } finally {
+      this.#builds--
+      this.#buildQueue.shift()?.()
+    }
   }
 
   async #delete(req: DeleteRequest, remote: PeerId): Promise<StoreProtocolResponse> {
@@ -279,13 +423,25 @@ export class CofferStore {
     if (options.file !== undefined) request.file = options.file
     const response = await this.#exchange(peer, encodeMessageParts(request), options.signal)
     if (response.type !== 'store-ok') throw new InvalidReceiptError(`unexpected ${response.type}`)
-    const r = response.receipt
-    if (!r.cid.equals(cid)) throw new InvalidReceiptError('receipt names another CID')
-    if (r.size !== bytes.length) throw new InvalidReceiptError('receipt states another size')
-    if (!sameBytes(r.holder, peer.toMultihash().bytes))
-      throw new InvalidReceiptError('receipt names another holder')
-    await verifyReceipt(r)
-    return r
+    await checkReceipt(response.receipt, peer, cid, bytes.length)
+    return response.receipt
+  }
+
+  /**
+   * Asks `peer` to compute a shard from k others kept elsewhere and keep it; resolves to its
+   * verified, signed receipt, as `storeShard` does.
+   */
+  async buildShard(peer: PeerId, plan: BuildPlan, options: StoreOptions = {}): Promise<Receipt> {
+    const request: BuildRequest = {
+      type: 'build',
+      ...plan,
+      owner: this.#c.peerId.toMultihash().bytes,
+    }
+    if (options.file !== undefined) request.file = options.file
+    const response = await this.#exchange(peer, encodeMessageParts(request), options.signal)
+    if (response.type !== 'store-ok') throw new InvalidReceiptError(`unexpected ${response.type}`)
+    await checkReceipt(response.receipt, peer, plan.cid, plan.size)
+    return response.receipt
   }
 
   /** Asks `peer` to let go of blocks this node stored there; signed with this node's key. */
@@ -330,6 +486,15 @@ function refusal(code: ErrorCode, message: string): StoreProtocolResponse {
   return { type: 'error', code, message: message.slice(0, 256) }
 }
 
+/** Checks that a receipt is the one asked for, and its signature. */
+async function checkReceipt(r: Receipt, peer: PeerId, cid: CID, size: number): Promise<void> {
+  if (!r.cid.equals(cid)) throw new InvalidReceiptError('receipt names another CID')
+  if (r.size !== size) throw new InvalidReceiptError('receipt states another size')
+  if (!sameBytes(r.holder, peer.toMultihash().bytes))
+    throw new InvalidReceiptError('receipt names another holder')
+  await verifyReceipt(r)
+}
+
 /** Checks a receipt's signature against the holder's key in its peer id. */
 export async function verifyReceipt(r: Receipt): Promise<void> {
   const holder = peerIdFromBytes(r.holder)
@@ -342,8 +507,11 @@ export type Libp2pStoreComponents = Pick<
   CofferStoreComponents,
   'registrar' | 'connectionManager' | 'peerId' | 'privateKey' | 'logger'
 >
-/** The components Coffer adds: where blocks go, the ledger, the pledge. */
-export type CofferStoreParts = Pick<CofferStoreComponents, 'blockstore' | 'holdings' | 'pledge'>
+/** The components Coffer adds: where blocks go, the ledger, the pledge, how to build shards. */
+export type CofferStoreParts = Pick<
+  CofferStoreComponents,
+  'blockstore' | 'holdings' | 'pledge' | 'builder'
+>
 
 /**
  * libp2p service factory: `services: { store: cofferStore({ blockstore, holdings, pledge }) }`.

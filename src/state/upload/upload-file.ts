@@ -92,6 +92,11 @@ export interface UploadOptions {
   placeAttempts?: number
   /** Wait before the second try; later tries wait proportionally longer. */
   placeRetryMs?: number
+  /**
+   * Holders build the parity shards from the data shards (default true), so this device
+   * sends k shards per stripe instead of n; false sends every shard from here.
+   */
+  build?: boolean
 }
 
 export interface UploadResult {
@@ -381,6 +386,7 @@ export async function uploadFile(
       candidates: offered,
       stored: existing.map((r) => (r === undefined ? undefined : asReceipt(r))),
       storedOn: existing.map((r) => r?.holder),
+      build: options.build,
       signal,
     })
     await placeLeftovers(network, ev, result, offered, k, signal)
