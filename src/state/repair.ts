@@ -9,6 +9,7 @@ import {
   type Candidate,
 } from '../core/placement/index.ts'
 import {
+  buildSources,
   gatherCandidates,
   receiptRecord,
   StoreRefusedError,
@@ -20,7 +21,8 @@ import { releaseStrays } from './upload/delete-stored.ts'
 
 export interface RepairDeps {
   db: IDBPDatabase<CofferDB>
-  network: Pick<ShardNetwork, 'store' | 'fetch' | 'delete' | 'freeSpace'>
+  /** With `build`, lost shards are computed by their new holders, not sent from here. */
+  network: Pick<ShardNetwork, 'store' | 'fetch' | 'delete' | 'freeSpace' | 'build'>
   owner: string
   /** Recomputes lost shards (the page's worker pool, so a repair never blocks the UI). */
   codec: Pick<StripeCodec, 'rebuildShards' | 'verifyShard'>
@@ -157,20 +159,35 @@ export async function repairFile(
     })
     if (plan.moves.size === 0) continue
     report.stripesChecked++
-    const bytes = await gatherShards(deps, stripe.shards, keys.map(holdersOf), onlineSet, {
+    const fresh: ReceiptRecord[] = []
+    const built = await buildLost(deps, target, stripe, keys.map(holdersOf), onlineSet, plan, {
       k,
       n,
-      want: [...plan.moves.keys()],
       signal,
     })
-    if (bytes === undefined) continue
+    fresh.push(...built)
+    report.shardsRebuilt += built.length
+    const moves = [...plan.moves].filter(([i]) => !built.some((r) => r.shard === keys[i]))
+    const bytes =
+      moves.length === 0
+        ? { shards: [], rebuilt: 0 }
+        : await gatherShards(deps, stripe.shards, keys.map(holdersOf), onlineSet, {
+            k,
+            n,
+            want: moves.map(([i]) => i),
+            signal,
+          })
+    if (bytes === undefined) {
+      await saveReceipts(db, fresh)
+      report.shardsStored += fresh.length
+      continue
+    }
     report.shardsRebuilt += bytes.rebuilt
-    const fresh: ReceiptRecord[] = []
     const released = new Map<string, CID[]>()
     /** New holders whose store failed without a refusal: they may have kept the shard. */
     const strays = new Map<string, CID[]>()
     await Promise.all(
-      [...plan.moves].map(async ([i, peer]) => {
+      moves.map(async ([i, peer]) => {
         const cid = stripe.shards[i]!
         try {
           const r = await network.store(peer, cid, bytes.shards[i]!, {
@@ -234,6 +251,47 @@ export async function repairFile(
   await saveReceipts(db, copies)
   report.manifestCopiesAdded = copies.length
   return report
+}
+
+/**
+ * Has the new holder of each lost shard (no online holder has it) compute it from k shards
+ * that online holders keep, so the lost shard never passes through this device. Returns the
+ * receipts of those built; the others are left to the fetch-and-store path.
+ */
+async function buildLost(
+  deps: Pick<RepairDeps, 'network'>,
+  target: RepairTarget,
+  stripe: Layout['stripes'][number],
+  holders: string[][],
+  online: ReadonlySet<string>,
+  plan: StripePlan,
+  options: { k: number; n: number; signal?: AbortSignal },
+): Promise<ReceiptRecord[]> {
+  const { k, n, signal } = options
+  const build = deps.network.build
+  if (build === undefined) return []
+  const reachable = holders.map((hs) => hs.find((h) => online.has(h)))
+  const lost = [...plan.moves].filter(([i]) => reachable[i] === undefined)
+  if (lost.length === 0 || reachable.filter((h) => h !== undefined).length < k) return []
+  const shards = stripe.shards.map((cid) => ({ cid }))
+  const out: ReceiptRecord[] = []
+  await Promise.all(
+    lost.map(async ([i, peer]) => {
+      const sources = buildSources(i, peer, k, shards, reachable)
+      if (sources === undefined) return
+      try {
+        const r = await build(
+          peer,
+          { cid: stripe.shards[i]!, size: stripe.shardSize, k, n, index: i, sources },
+          { signal, file: target.manifestCid },
+        )
+        out.push(receiptRecord(target.fileId, r))
+      } catch {
+        signal?.throwIfAborted()
+      }
+    }),
+  )
+  return out
 }
 
 /**

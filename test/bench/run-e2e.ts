@@ -636,14 +636,14 @@ try {
     }
   }
 
-  /** A Coffer upload with the owner sending all n shards itself (no builds on holders). */
-  const directUpload = (c: OpenCoop, size: number, seed: number, step: string, tag = '') =>
-    measured(step, `Coffer upload, owner sends all n shards${tag}`, () =>
+  /** A Coffer upload whose parity shards the holders build (the owner sends k of n). */
+  const buildUpload = (c: OpenCoop, size: number, seed: number, step: string, tag = '') =>
+    measured(step, `Coffer upload, holders build the parity shards${tag}`, () =>
       c.owner.page.evaluate((o) => window.benchPeer.upload(o), {
         seed,
         size,
         holders: c.holderIds,
-        build: false,
+        build: true,
       }),
     )
 
@@ -656,7 +656,7 @@ try {
     : undefined
   const main = await coffer(bare, SIZE, 1, false)
   await stopProfiles?.()
-  const direct = await directUpload(bare, SIZE, 7, `coffer-upload-direct-${SIZE / MiB}`)
+  const built = await buildUpload(bare, SIZE, 7, `coffer-upload-built-${SIZE / MiB}`)
 
   const heliaAdd = await measured('helia-add', 'Helia add', () =>
     h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), { seed: 1, size: SIZE }),
@@ -716,13 +716,13 @@ try {
   let capped:
     | {
         upload: UploadFigures
-        direct: UploadFigures
+        built: UploadFigures
         download: DownloadFigures
         heliaFetch: Timed
         raw: Timed
         fanIn: Timed
         pairs: PairedRun[]
-        steps: Record<'upload' | 'direct' | 'download' | 'helia' | 'raw' | 'fanIn', string>
+        steps: Record<'upload' | 'built' | 'download' | 'helia' | 'raw' | 'fanIn', string>
       }
     | undefined
   // A second co-op for the capped steps: each peer its own browser in its own namespace.
@@ -756,7 +756,7 @@ try {
     say(`every member's uplink capped at ${UPLINK_MBIT} Mbit/s`)
     try {
       const c = await coffer(lc, UPLINK_SIZE, 4, false, tag)
-      const directCapped = await directUpload(lc, UPLINK_SIZE, 8, `coffer-upload-direct${at}`, tag)
+      const builtCapped = await buildUpload(lc, UPLINK_SIZE, 8, `coffer-upload-built${at}`, tag)
       const added = await lc.h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
         seed: 4,
         size: UPLINK_SIZE,
@@ -794,14 +794,14 @@ try {
       capped = {
         pairs,
         upload: c.upload,
-        direct: directCapped,
+        built: builtCapped,
         download: c.download,
         heliaFetch: fetched,
         raw: rawCapped,
         fanIn: fanInCapped,
         steps: {
           upload: `coffer-upload-${step}`,
-          direct: `coffer-upload-direct${at}`,
+          built: `coffer-upload-built${at}`,
           download: `coffer-download-${step}`,
           helia: `helia-fetch${at}`,
           raw: `raw-stream${at}`,
@@ -824,9 +824,9 @@ try {
       `coffer-upload-${SIZE / MiB}`,
     ],
     [
-      'Coffer upload, owner sends all n shards (no builds on holders)',
-      direct,
-      `coffer-upload-direct-${SIZE / MiB}`,
+      'Coffer upload, holders build the parity shards (owner sends k of n)',
+      built,
+      `coffer-upload-built-${SIZE / MiB}`,
     ],
     [
       'Coffer download (find holders, k shards/stripe in parallel, verify, decode, decrypt)',
@@ -867,7 +867,7 @@ try {
   if (capped) {
     rows.push(
       [`Coffer upload-to-complete ${u}`, capped.upload, capped.steps.upload],
-      [`Coffer upload, owner sends all n shards ${u}`, capped.direct, capped.steps.direct],
+      [`Coffer upload, holders build the parity shards ${u}`, capped.built, capped.steps.built],
       [`Coffer download ${u}`, capped.download, capped.steps.download],
       [`Helia bitswap fetch ${u}`, capped.heliaFetch, capped.steps.helia],
       [`one raw libp2p stream ${u}`, capped.raw, capped.steps.raw],
@@ -878,13 +878,13 @@ try {
     downloadOverBitswap: median(capped.pairs.map((p) => p.ratio)),
     downloadOverBitswapFirstRun: mbps(capped.download) / mbps(capped.heliaFetch),
     uploadOverRawStream: mbps(capped.upload) / mbps(capped.raw),
-    directUploadOverRawStream: mbps(capped.direct) / mbps(capped.raw),
+    buildUploadOverRawStream: mbps(capped.built) / mbps(capped.raw),
   }
   const ratios = {
     downloadOverBitswap: median(barePairs.map((p) => p.ratio)),
     downloadOverBitswapFirstRun: mbps(main.download) / mbps(heliaFetch),
     uploadOverRawStream: mbps(main.upload) / mbps(raw),
-    directUploadOverRawStream: mbps(direct) / mbps(raw),
+    buildUploadOverRawStream: mbps(built) / mbps(raw),
     downloadOverRawStream: mbps(main.download) / mbps(raw),
   }
   const runs = `median of ${REPEAT} paired runs`
@@ -897,8 +897,8 @@ try {
     ],
     ['Coffer upload-to-complete / raw single stream (goal ≥ 1)', ratios.uploadOverRawStream, 1],
     [
-      'Coffer upload, owner sends all n shards / raw single stream',
-      ratios.directUploadOverRawStream,
+      'Coffer upload, holders build the parity shards / raw single stream',
+      ratios.buildUploadOverRawStream,
       undefined,
     ],
     ['Coffer download / raw single stream', ratios.downloadOverRawStream, undefined],
@@ -917,8 +917,8 @@ try {
       ],
       [`Coffer upload / raw single stream ${u} (goal ≥ 1)`, cappedRatios.uploadOverRawStream, 1],
       [
-        `Coffer upload, owner sends all n shards / raw single stream ${u}`,
-        cappedRatios.directUploadOverRawStream,
+        `Coffer upload, holders build the parity shards / raw single stream ${u}`,
+        cappedRatios.buildUploadOverRawStream,
         undefined,
       ],
     )
@@ -1039,9 +1039,8 @@ try {
         receipts: main.upload.receipts,
         failedCalls: main.upload.problems,
         shardsPerHolder: main.upload.holders,
-        shardsBuiltByHolders: main.upload.built,
       },
-      cofferUploadOwnerSendsAll: { ...timed(direct), receipts: direct.receipts },
+      cofferUploadHoldersBuild: { ...timed(built), shardsBuiltByHolders: built.built },
       cofferDownload: timed(main.download),
       heliaAdd: timed(heliaAdd),
       heliaBitswapFetch: timed(heliaFetch),
@@ -1061,9 +1060,11 @@ try {
               cofferUpload: {
                 ...timed(capped.upload),
                 shardsPerHolder: capped.upload.holders,
-                shardsBuiltByHolders: capped.upload.built,
               },
-              cofferUploadOwnerSendsAll: timed(capped.direct),
+              cofferUploadHoldersBuild: {
+                ...timed(capped.built),
+                shardsBuiltByHolders: capped.built.built,
+              },
               cofferDownload: timed(capped.download),
               heliaBitswapFetch: timed(capped.heliaFetch),
               rawStream: timed(capped.raw),

@@ -145,6 +145,44 @@ describe('repairFile', () => {
     expect((await health(deps, target, coop.online())).state).toBe('safe')
   })
 
+  it('has the new holder build a lost shard, which never passes through the owner', async () => {
+    const [owner, ...ids] = await makePeerIds(6)
+    const coop = new FakeCoop({ build: true })
+    for (const id of ids) coop.add(id)
+    const data = randomData(3 * SEG, 13)
+    const { deps, target } = await uploadTo(coop, owner!, data)
+    // A member leaves for good with every shard it kept (its receipts are dropped).
+    const gone = coop.peers.get(ids[0]!)!
+    const lost = [...gone.blocks.keys()].filter((c) => c !== target.manifestCid.toString())
+    expect(lost.length).toBeGreaterThan(0)
+    gone.online = false
+    for (const c of gone.blocks.keys()) await deps.db.delete('receipts', [c, gone.id])
+    const fetched: string[] = []
+    const network = coop.network
+    deps.network = {
+      ...network,
+      fetch: (peer, cid, o) => {
+        fetched.push(cid.toString())
+        return network.fetch(peer, cid, o)
+      },
+    }
+    const storedBefore = coop.storedCids.length
+
+    const report = await repairFile(deps, target)
+    expect(report.shardsRebuilt).toBe(lost.length)
+    expect(coop.builds).toBe(lost.length)
+    // The owner neither fetched a shard nor sent one: the new holders did the work.
+    expect(fetched).toEqual([])
+    expect(coop.storedCids.slice(storedBefore).filter((c) => lost.includes(c))).toEqual([])
+    expect((await health(deps, target, coop.online())).state).toBe('safe')
+    for (const c of lost) {
+      const receipts = (await receiptsForFile(deps.db, target.fileId)).filter((r) => r.shard === c)
+      const holders = receipts.map((r) => r.holder)
+      expect(holders).toHaveLength(1)
+      expect(coop.peers.get(holders[0]!)!.blocks.has(c)).toBe(true)
+    }
+  })
+
   it('stores no recomputed shard whose bytes do not match its CID', async () => {
     const data = randomData(2 * SEG, 10)
     const { coop, deps, target, later } = await uploadedAtRisk(data)

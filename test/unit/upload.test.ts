@@ -98,10 +98,10 @@ describe('uploadFile', () => {
     expect(await download(coop, record!.manifestCid!, record!.key)).toEqual(data)
   })
 
-  it('with holders that build shards, sends only the k data shards of each stripe', async () => {
+  it('with build, sends only the k data shards of each stripe; holders build the rest', async () => {
     const { coop, db, deps, manifests } = await setup(5, 1e9, { build: true })
     const data = randomData(10 * SEG + 123, 7)
-    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG, build: true })
     expect(result.safe).toBe(true)
     const record = (await getFile(db, result.record.id))!
     expect(record.state).toBe('complete')
@@ -128,7 +128,7 @@ describe('uploadFile', () => {
       throw new Error('could not reach a source')
     }
     const data = randomData(4 * SEG, 8)
-    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG })
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG, build: true })
     expect(result.record.state).toBe('complete')
     expect(coop.storedCids).toContain(failed)
     const receipts = await receiptsForFile(db, result.record.id)

@@ -17,6 +17,7 @@ export * from './errors.ts'
 export type { ConnectionSource } from './stream-io.ts'
 export { shardNetwork, type CallOptions, type ShardNetwork } from './shard-network.ts'
 export {
+  buildSources,
   storeStripe,
   type StoreStripeOptions,
   type StoredStripe,

@@ -27,7 +27,8 @@ export interface StoreStripeOptions {
   maxRounds?: number
   /**
    * Once k shards have holders, have the holders of the others build them (when the network
-   * can): the owner's uplink then carries k shards of the stripe, not n. Default true.
+   * can): the owner's uplink then carries k shards of the stripe, not n, while the holders'
+   * uplinks carry the sources. Default false (see docs/STORAGE.md, Build).
    */
   build?: boolean
   signal?: AbortSignal
@@ -52,7 +53,7 @@ export interface StoredStripe {
  * k shards of the stripe as sources for building shard `target` on `peer`: shards that peer
  * already keeps first (it reads them locally), then the rest in order (data shards first).
  */
-function buildSources(
+export function buildSources(
   target: number,
   peer: string,
   k: number,
@@ -74,7 +75,7 @@ function buildSources(
 
 /**
  * Places one stripe and stores its shards in parallel, one request per shard. With `build`
- * (the default, when the network can), the data shards go first and the holders of the
+ * (when the network can), the data shards go first and the holders of the
  * others then build theirs from them; a build that fails for any reason but a full pledge is
  * followed at once by a plain store to the same peer. A refused or failed store moves that
  * shard to the next best peer (a peer that says PLEDGE_FULL gets no more shards of this
@@ -96,7 +97,7 @@ export async function storeStripe(options: StoreStripeOptions): Promise<StoredSt
   const full = new Set<string>()
   const shardSize = shards.reduce((m, s) => Math.max(m, s.bytes.length), 0)
   const maxRounds = options.maxRounds ?? 4
-  const build = network.build !== undefined && (options.build ?? true)
+  const build = network.build !== undefined && (options.build ?? false)
 
   const failed = (peer: string, index: number, error: unknown): void => {
     failures.push({ peer, index, error })

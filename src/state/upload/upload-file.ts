@@ -93,8 +93,9 @@ export interface UploadOptions {
   /** Wait before the second try; later tries wait proportionally longer. */
   placeRetryMs?: number
   /**
-   * Holders build the parity shards from the data shards (default true), so this device
-   * sends k shards per stripe instead of n; false sends every shard from here.
+   * Holders build the parity shards from the data shards, so this device sends k shards per
+   * stripe instead of n (default false: measured slower wherever the holders' uplinks or CPU
+   * are no freer than the owner's; docs/STATUS.md).
    */
   build?: boolean
 }
