@@ -93,6 +93,22 @@ function cancelled(signal: AbortSignal): Error {
     : new DownloadCancelledError('the download was cancelled')
 }
 
+/** Resolves after `ms`, or rejects when `signal` fires. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(cancelled(signal))
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
 /** Resolves on the next peer change, after `ms`, or rejects when `signal` fires. */
 function nextChange(network: DownloadNetwork, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -209,6 +225,12 @@ export class HolderBook {
         }),
     )
     signal.throwIfAborted()
+  }
+
+  /** Some known, trusted peer is not connected directly. */
+  unreached(): boolean {
+    const direct = new Set(this.#network.directPeers())
+    return [...this.#known].some((p) => !direct.has(p) && !this.#bad.has(p))
   }
 
   /** Dials the known peers that are not connected (each at most once per redial period). */
@@ -450,7 +472,25 @@ export async function openDownload(
       queue.push(out)
     }
   }
-  const cleanup = (): void => outer?.removeEventListener('abort', onOuterAbort)
+  // A holder that could not be reached at first is dialled again while the download runs: with
+  // k shards per stripe on the others the download would otherwise never use it (fewer
+  // connections at once) nor check its bytes.
+  const redialing = new AbortController()
+  const redialSignal = AbortSignal.any([signal, redialing.signal])
+  const redialMs = options.redialMs ?? DEFAULT_REDIAL_MS
+  const all = layout.stripes.flatMap((s) => s.shards)
+  void (async () => {
+    while (network.connect !== undefined && book.unreached()) {
+      await pause(redialMs, redialSignal)
+      const before = new Set(network.directPeers())
+      await book.connectKnown(redialSignal)
+      if (network.directPeers().some((p) => !before.has(p))) await book.discover(all, redialSignal)
+    }
+  })().catch(() => {})
+  const cleanup = (): void => {
+    redialing.abort()
+    outer?.removeEventListener('abort', onOuterAbort)
+  }
 
   const stream = new ReadableStream<Uint8Array>(
     {

@@ -22,6 +22,10 @@ class FakeNetwork implements DownloadNetwork {
   /** What fetch handed out: fresh copies, as a real network's are. */
   readonly served: Uint8Array[] = []
   readonly listeners = new Set<() => void>()
+  /** Peers whose first dial fails (a WebRTC set-up that did not complete), later ones work. */
+  readonly failFirstDial = new Set<string>()
+  /** How long a fetch takes. */
+  fetchMs = 2
   inFlight = 0
   maxInFlight = 0
   maxPerPeer = new Map<string, number>()
@@ -49,7 +53,7 @@ class FakeNetwork implements DownloadNetwork {
     this.#perPeer.set(peer, n)
     this.maxPerPeer.set(peer, Math.max(this.maxPerPeer.get(peer) ?? 0, n))
     try {
-      await new Promise((r) => setTimeout(r, 2))
+      await new Promise((r) => setTimeout(r, this.fetchMs))
       if (!this.online.has(peer)) throw new Error('connection closed')
       const bytes = this.stores.get(peer)?.get(cid.toString())
       if (!bytes) throw new BlockNotFoundError('not found')
@@ -69,6 +73,7 @@ class FakeNetwork implements DownloadNetwork {
     return Promise.resolve(cids.map((c) => m?.has(c.toString()) === true))
   }
   connect(peer: string): Promise<void> {
+    if (this.failFirstDial.delete(peer)) return Promise.reject(new Error('set-up failed'))
     if (this.dialable.has(peer)) {
       this.setOnline(peer, true)
       return Promise.resolve()
@@ -141,6 +146,30 @@ describe('openDownload', () => {
       peers: ['p0', 'p1', 'p2', 'p3'],
     })
     expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+  })
+
+  it('dials again a holder whose first dial failed, while the others already suffice', async () => {
+    const encoded = await encodeAll(data, { ...options, segmentSize: 8 * 1024 })
+    const net = new FakeNetwork()
+    // Shards rotate over the peers, so each keeps data shards of some stripes.
+    encoded.stripes.forEach((st, s) =>
+      st.shards.forEach((shard, i) => net.hold(`p${(i + s) % 4}`, shard.cid, shard.bytes)),
+    )
+    for (let p = 0; p < 4; p++) {
+      net.hold(`p${p}`, encoded.final.block.cid, encoded.final.block.bytes)
+      net.dialable.add(`p${p}`)
+    }
+    net.failFirstDial.add('p3')
+    net.fetchMs = 40
+    const { stream } = await openDownload(encoded.final.capability, {
+      network: net,
+      peers: ['p0', 'p1', 'p2', 'p3'],
+      redialMs: 20,
+    })
+    expect(sha256hex(await collect(stream))).toBe(sha256hex(data))
+    // k = 2 of p0–p2 suffice for every stripe; p3 was reached later and used all the same.
+    expect(net.online.has('p3')).toBe(true)
+    expect(net.fetches.some((f) => f.peer === 'p3')).toBe(true)
   })
 
   it('skips and reports a holder serving a corrupted shard, and still yields the exact bytes', async () => {
