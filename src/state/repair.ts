@@ -17,7 +17,7 @@ import {
 } from '../net/store/index.ts'
 import type { CofferDB, ReceiptRecord } from '../storage/db.ts'
 import { deleteReceipt, receiptsForFile, saveReceipts } from '../storage/receipts.ts'
-import { releaseStrays } from './upload/delete-stored.ts'
+import { releaseStrays, withoutReceipts } from './upload/delete-stored.ts'
 
 export interface RepairDeps {
   db: IDBPDatabase<CofferDB>
@@ -165,9 +165,9 @@ export async function repairFile(
       n,
       signal,
     })
-    fresh.push(...built)
-    report.shardsRebuilt += built.length
-    const moves = [...plan.moves].filter(([i]) => !built.some((r) => r.shard === keys[i]))
+    fresh.push(...built.receipts)
+    report.shardsRebuilt += built.receipts.length
+    const moves = [...plan.moves].filter(([i]) => !built.receipts.some((r) => r.shard === keys[i]))
     const bytes =
       moves.length === 0
         ? { shards: [], rebuilt: 0 }
@@ -180,12 +180,13 @@ export async function repairFile(
     if (bytes === undefined) {
       await saveReceipts(db, fresh)
       report.shardsStored += fresh.length
+      await releaseStrays(network, built.unsure, { signal })
       continue
     }
     report.shardsRebuilt += bytes.rebuilt
     const released = new Map<string, CID[]>()
-    /** New holders whose store failed without a refusal: they may have kept the shard. */
-    const strays = new Map<string, CID[]>()
+    /** New holders whose store or build failed without a refusal: they may have kept it. */
+    const strays = new Map<string, CID[]>(built.unsure)
     await Promise.all(
       moves.map(async ([i, peer]) => {
         const cid = stripe.shards[i]!
@@ -201,7 +202,7 @@ export async function repairFile(
           }
         } catch (err) {
           signal?.throwIfAborted()
-          if (!(err instanceof StoreRefusedError))
+          if (!(err instanceof StoreRefusedError) && !strays.get(peer)?.includes(cid))
             strays.set(peer, [...(strays.get(peer) ?? []), cid])
         }
       }),
@@ -220,7 +221,8 @@ export async function repairFile(
         signal?.throwIfAborted()
       }
     }
-    await releaseStrays(network, strays, { signal })
+    // A failed build followed by a store that went through leaves nothing stray.
+    await releaseStrays(network, withoutReceipts(strays, fresh), { signal })
     for (const r of fresh) {
       const list = byShard.get(r.shard) ?? []
       list.push(r)
@@ -256,7 +258,8 @@ export async function repairFile(
 /**
  * Has the new holder of each lost shard (no online holder has it) compute it from k shards
  * that online holders keep, so the lost shard never passes through this device. Returns the
- * receipts of those built; the others are left to the fetch-and-store path.
+ * receipts of those built, and the peers whose build failed without a refusal (they may keep
+ * the shard); the others are left to the fetch-and-store path.
  */
 async function buildLost(
   deps: Pick<RepairDeps, 'network'>,
@@ -266,15 +269,18 @@ async function buildLost(
   online: ReadonlySet<string>,
   plan: StripePlan,
   options: { k: number; n: number; signal?: AbortSignal },
-): Promise<ReceiptRecord[]> {
+): Promise<{ receipts: ReceiptRecord[]; unsure: Map<string, CID[]> }> {
   const { k, n, signal } = options
+  const out: ReceiptRecord[] = []
+  const unsure = new Map<string, CID[]>()
   const build = deps.network.build
-  if (build === undefined) return []
+  if (build === undefined) return { receipts: out, unsure }
   const reachable = holders.map((hs) => hs.find((h) => online.has(h)))
   const lost = [...plan.moves].filter(([i]) => reachable[i] === undefined)
-  if (lost.length === 0 || reachable.filter((h) => h !== undefined).length < k) return []
+  if (lost.length === 0 || reachable.filter((h) => h !== undefined).length < k) {
+    return { receipts: out, unsure }
+  }
   const shards = stripe.shards.map((cid) => ({ cid }))
-  const out: ReceiptRecord[] = []
   await Promise.all(
     lost.map(async ([i, peer]) => {
       const sources = buildSources(i, peer, k, shards, reachable)
@@ -286,12 +292,15 @@ async function buildLost(
           { signal, file: target.manifestCid },
         )
         out.push(receiptRecord(target.fileId, r))
-      } catch {
+      } catch (err) {
         signal?.throwIfAborted()
+        // Like a failed store: it may have kept the shard after all.
+        if (!(err instanceof StoreRefusedError))
+          unsure.set(peer, [...(unsure.get(peer) ?? []), stripe.shards[i]!])
       }
     }),
   )
-  return out
+  return { receipts: out, unsure }
 }
 
 /**

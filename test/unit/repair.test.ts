@@ -41,9 +41,9 @@ async function uploadTo(coop: FakeCoop, owner: string, data: Uint8Array) {
   return { db, deps, target, safe: result.safe }
 }
 
-async function uploadedAtRisk(data: Uint8Array) {
+async function uploadedAtRisk(data: Uint8Array, options: { build?: boolean } = {}) {
   const [owner, first, ...later] = await makePeerIds(5)
-  const coop = new FakeCoop()
+  const coop = new FakeCoop(options)
   coop.add(first!)
   const { db, deps, target, safe } = await uploadTo(coop, owner!, data)
   expect(safe).toBe(false)
@@ -252,6 +252,16 @@ describe('repairFile', () => {
 })
 
 describe('repairFile, answers lost', () => {
+  /** Every block any peer keeps is covered by one of the owner's receipts. */
+  async function covered(coop: FakeCoop, db: RepairDeps['db'], fileId: string): Promise<void> {
+    const receipts = new Set(
+      (await receiptsForFile(db, fileId)).map((r) => `${r.holder} ${r.shard}`),
+    )
+    for (const peer of coop.peers.values()) {
+      for (const cid of peer.blocks.keys()) expect(receipts.has(`${peer.id} ${cid}`)).toBe(true)
+    }
+  }
+
   it('tells a new holder whose answer was lost to drop the shard, and finishes on the next pass', async () => {
     const data = randomData(2 * SEG, 14)
     const { coop, db, deps, target, later } = await uploadedAtRisk(data)
@@ -262,17 +272,30 @@ describe('repairFile, answers lost', () => {
     }
     await repairFile(deps, target)
     expect(lost).toBeGreaterThan(1)
-    const covered = async () => {
-      const receipts = new Set(
-        (await receiptsForFile(db, target.fileId)).map((r) => `${r.holder} ${r.shard}`),
-      )
-      for (const peer of coop.peers.values()) {
-        for (const cid of peer.blocks.keys()) expect(receipts.has(`${peer.id} ${cid}`)).toBe(true)
-      }
-    }
-    await covered()
+    await covered(coop, db, target.fileId)
     await repairFile(deps, target)
-    await covered()
+    await covered(coop, db, target.fileId)
+    expect(Math.max(...(await mostPerPeer(coop, db, target)))).toBeLessThanOrEqual(2)
+  })
+
+  it('tells a holder whose build answer was lost to drop the shard when nothing else lands', async () => {
+    const data = randomData(2 * SEG, 15)
+    const { coop, db, deps, target, later } = await uploadedAtRisk(data, { build: true })
+    for (const id of later) coop.add(id)
+    let lost = 0
+    coop.afterStore = () => {
+      // The first block kept is a build (lost shards are built before anything moves).
+      if (lost++ === 0) throw new Error('stream reset before the receipt')
+    }
+    // Nor can the owner fetch shards, so no store follows the failed build.
+    const network = coop.network
+    deps.network = { ...network, fetch: () => Promise.reject(new Error('unreachable')) }
+    await repairFile(deps, target)
+    expect(coop.builds).toBeGreaterThan(0)
+    await covered(coop, db, target.fileId)
+    deps.network = network
+    await repairFile(deps, target)
+    await covered(coop, db, target.fileId)
     expect(Math.max(...(await mostPerPeer(coop, db, target)))).toBeLessThanOrEqual(2)
   })
 })

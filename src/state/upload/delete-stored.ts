@@ -122,3 +122,17 @@ export async function releaseOrphans(
   if (orphans.length === 0) return 0
   return (await releaseReceipts(deps, orphans, options)).length
 }
+
+/** `strays` less every (peer, shard) that a receipt of mine covers: those the peer keeps. */
+export function withoutReceipts(
+  strays: ReadonlyMap<string, CID[]>,
+  receipts: ReceiptRecord[],
+): Map<string, CID[]> {
+  const held = new Set(receipts.map((r) => `${r.holder} ${r.shard}`))
+  const out = new Map<string, CID[]>()
+  for (const [peer, cids] of strays) {
+    const left = cids.filter((c) => !held.has(`${peer} ${c.toString()}`))
+    if (left.length > 0) out.set(peer, left)
+  }
+  return out
+}

@@ -34,7 +34,7 @@ import { saveFile, updateFile } from '../../storage/files.ts'
 import { clearJournal, journalStripe, readJournal } from '../../storage/journal.ts'
 import { receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
 import { CandidateCache } from './candidates.ts'
-import { releaseStrays } from './delete-stored.ts'
+import { releaseStrays, withoutReceipts } from './delete-stored.ts'
 import {
   PROGRESS_INTERVAL_MS,
   STORE_STRIPE_CONCURRENCY,
@@ -209,20 +209,6 @@ async function placeLeftovers(
     }
   }
   result.placement = summarize(holders, k)
-}
-
-/** `strays` less every (peer, shard) that a receipt of mine covers: those the peer keeps. */
-function withoutReceipts(
-  strays: ReadonlyMap<string, CID[]>,
-  receipts: ReceiptRecord[],
-): Map<string, CID[]> {
-  const held = new Set(receipts.map((r) => `${r.holder} ${r.shard}`))
-  const out = new Map<string, CID[]>()
-  for (const [peer, cids] of strays) {
-    const left = cids.filter((c) => !held.has(`${peer} ${c.toString()}`))
-    if (left.length > 0) out.set(peer, left)
-  }
-  return out
 }
 
 /**
