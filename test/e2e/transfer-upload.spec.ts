@@ -5,7 +5,15 @@
  * frees the holders' space.
  */
 import { randomBytes } from 'node:crypto'
-import { blocksOf, expect, idbValues, openCoop, peerIdOf, test } from './fixtures.ts'
+import {
+  blocksOf,
+  expect,
+  idbValues,
+  openCoop,
+  peerIdOf,
+  test,
+  type CofferWindow,
+} from './fixtures.ts'
 import {
   expectSpread,
   fileRow as row,
@@ -52,7 +60,22 @@ test('four members keep a 20 MiB upload spread by the placement rule; delete fre
   // spread and the receipts are checked once that settles.
   await expect(async () => {
     const { receipts } = await storedFile(owner.page, 'random.bin')
-    const blocks = await expectSpread(layout, members, true, { rows: receipts, memberIds })
+    // Placement counts only members the owner reaches directly: say which it does not.
+    const direct = await owner.page.evaluate(
+      () =>
+        (window as CofferWindow).coffer?.node
+          ?.peers()
+          .filter((p) => p.direct)
+          .map((p) => p.peerId) ?? [],
+    )
+    const unreached = memberIds.flatMap((id, i) => (direct.includes(id) ? [] : [i]))
+    const blocks = await expectSpread(layout, members, true, {
+      rows: receipts,
+      memberIds,
+    }).catch((err: unknown) => {
+      const reach = unreached.length === 0 ? 'every member' : `not member ${unreached.join(', ')}`
+      throw new Error(`${(err as Error).message} [the owner reaches directly ${reach}]`)
+    })
     // Receipts cover every shard and name peers that really hold it.
     for (const stripe of layout.stripes) {
       for (const cid of stripe.shards) {
