@@ -14,6 +14,7 @@ import {
 } from '../core/index.ts'
 import { BlockNotFoundError, CorruptBlockError } from '../net/fetch/errors.ts'
 import { NoHolderError } from '../net/store/errors.ts'
+import { pause } from './pause.ts'
 import { DownloadCancelledError, ManifestUnavailableError } from './download-errors.ts'
 
 /**
@@ -91,22 +92,6 @@ function cancelled(signal: AbortSignal): Error {
   return signal.reason instanceof Error
     ? signal.reason
     : new DownloadCancelledError('the download was cancelled')
-}
-
-/** Resolves after `ms`, or rejects when `signal` fires. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(cancelled(signal))
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 /** Resolves on the next peer change, after `ms`, or rejects when `signal` fires. */

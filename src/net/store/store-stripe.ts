@@ -150,7 +150,7 @@ export async function storeStripe(options: StoreStripeOptions): Promise<StoredSt
     if (assigned.length === 0) break
     const placed = receipts.filter((r) => r !== undefined).length
     // Built shards need k sources with holders: until then, the first k shards go directly.
-    const first = build && placed < k ? assigned.filter((i) => i < k) : build ? [] : assigned
+    const first = !build ? assigned : placed < k ? assigned.filter((i) => i < k) : []
     await Promise.all(first.map((i) => store(plan.assignments[i]!, i)))
     const rest = assigned.filter((i) => !first.includes(i))
     await Promise.all(

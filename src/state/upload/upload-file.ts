@@ -34,6 +34,7 @@ import { saveFile, updateFile } from '../../storage/files.ts'
 import { clearJournal, journalStripe, readJournal } from '../../storage/journal.ts'
 import { receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
 import { CandidateCache } from './candidates.ts'
+import { pause } from '../pause.ts'
 import { releaseStrays, withoutReceipts } from './delete-stored.ts'
 import {
   PROGRESS_INTERVAL_MS,
@@ -109,22 +110,6 @@ export interface UploadResult {
 }
 
 const log = logger('coffer:state:upload')
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    signal.throwIfAborted()
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason as Error)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 function randomBytes(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(length))
