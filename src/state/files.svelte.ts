@@ -49,6 +49,12 @@ export interface FilesDeps {
 export const PARALLEL_UPLOADS = 2
 /** Peer changes come in bursts (a peer joins: discovery, dial, identify): act once they settle. */
 export const PEER_CHANGE_DEBOUNCE_MS = 1_500
+/**
+ * A maintenance pass that left work undone (a store or build failed, often on a connection that
+ * had only just opened) runs again after this, then twice as long each time up to the maximum.
+ */
+export const MAINTAIN_RETRY_MS = 5_000
+export const MAINTAIN_RETRY_MAX_MS = 300_000
 /** Window of the moving average behind "3.2 MB/s". */
 const SPEED_WINDOW_MS = 3_000
 
@@ -200,7 +206,7 @@ export function explainUploadError(err: unknown): string {
  * My files and my uploads: the list (from IndexedDB, so it survives a reload), live health
  * from the receipts and the peers online, uploads with progress and Cancel, Resume and
  * Discard for interrupted ones, rename and delete. Repairs at-risk files, and spreads crowded
- * ones, when peers join or an upload ends.
+ * ones, when peers join or an upload ends, and again a while later when a pass left work undone.
  */
 export class FilesState {
   #deps: FilesDeps | undefined
@@ -225,9 +231,14 @@ export class FilesState {
   #codec: Promise<StripeCodec | undefined> | undefined
   #seq = 0
   #debounceMs: number
+  #retryMs: number
+  #retryDelay: number
+  #retry: ReturnType<typeof setTimeout> | undefined
 
-  constructor(options: { debounceMs?: number } = {}) {
+  constructor(options: { debounceMs?: number; retryMs?: number } = {}) {
     this.#debounceMs = options.debounceMs ?? PEER_CHANGE_DEBOUNCE_MS
+    this.#retryMs = options.retryMs ?? MAINTAIN_RETRY_MS
+    this.#retryDelay = this.#retryMs
   }
 
   /** False until the node is attached and the list is read. */
@@ -354,6 +365,7 @@ export class FilesState {
     this.#unsubscribe?.()
     this.#unsubscribe = undefined
     clearTimeout(this.#debounce)
+    clearTimeout(this.#retry)
     this.#deps = undefined
     this.#ready = false
   }
@@ -568,13 +580,19 @@ export class FilesState {
       return
     }
     this.#repairing = true
+    clearTimeout(this.#retry)
+    let unfinished = false
     try {
       do {
         this.#repairAgain = false
         const deps = this.#deps
         if (deps === undefined) return
+        // Decide on the peers online now: a pass asked for by a join may start before the
+        // health update that the join also started has finished.
+        await this.#updateHealth().catch(() => undefined)
         await releaseOrphans(deps).catch(() => undefined)
         let changed = false
+        unfinished = false
         for (const record of this.#records) {
           const health = this.#health.get(record.id)
           if (record.state !== 'complete' || health === undefined) continue
@@ -596,14 +614,22 @@ export class FilesState {
               },
             )
             if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
+            if (report.stripesRepaired < report.stripesChecked) unfinished = true
           } catch {
-            // A peer vanished mid-repair: the next peer change tries again.
+            // A peer vanished mid-repair: the next peer change, or the retry, tries again.
+            unfinished = true
           }
         }
         if (changed) await this.#updateHealth()
       } while (this.#repairAgain)
     } finally {
       this.#repairing = false
+    }
+    if (!unfinished) {
+      this.#retryDelay = this.#retryMs
+    } else if (this.#deps !== undefined) {
+      this.#retry = setTimeout(() => void this.#maintain().catch(() => undefined), this.#retryDelay)
+      this.#retryDelay = Math.min(this.#retryDelay * 2, MAINTAIN_RETRY_MAX_MS)
     }
   }
 }

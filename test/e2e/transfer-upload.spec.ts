@@ -2,13 +2,15 @@
  * Uploading through the Files view, with real peers in Chromium and a real relay: shards end up
  * in the other members' IndexedDB spread by the placement rule; a full pledge is respected;
  * an upload cut off by a closed tab is listed as interrupted and finishes on Resume; delete
- * frees the holders' space.
+ * frees the holders' space; a file stored while too few members were online is spread further
+ * when more join.
  */
 import { randomBytes } from 'node:crypto'
 import {
   blocksOf,
   expect,
   idbValues,
+  inviteLinkOf,
   openCoop,
   peerIdOf,
   test,
@@ -203,4 +205,31 @@ test('a tab closed mid-upload is listed as interrupted and Resume finishes it', 
   const { layout } = await storedFile(page, 'cut.bin')
   expect(layout.stripes).toHaveLength(12)
   await expectSpread(layout, members)
+})
+
+test('a file stored with one member online is at risk, and is spread when more members join', async ({
+  openPeer,
+}) => {
+  test.setTimeout(300_000)
+  const { owner, members } = await openCoop(openPeer, { members: 1 })
+  await openFiles(owner.page)
+  await owner.page.getByTestId('file-input').setInputFiles({
+    name: 'early.bin',
+    mimeType: 'application/octet-stream',
+    buffer: randomBytes(4 * MiB),
+  })
+  const health = row(owner.page, 'early.bin').getByTestId('file-health')
+  // One member may keep at most n − k = 4 of a stripe's 8 shards: readable, not yet safe.
+  await expect(health).toContainText('At risk', { timeout: 120_000 })
+  await expect(health).toContainText('16/32 shards on 1 peer')
+
+  // The other half of every stripe has no holder at all: the members who join build those
+  // shards from the four the first member keeps (repair), and the badge turns safe.
+  const invite = await inviteLinkOf(owner.page)
+  const joined = await Promise.all([1, 2, 3].map(() => openPeer({ url: invite })))
+  const all = [...members, ...joined]
+  await expect(health).toContainText('Safe', { timeout: 180_000 })
+  await expect(health).toContainText('32/32 shards on 4 peers')
+  const { layout } = await storedFile(owner.page, 'early.bin')
+  await expectSpread(layout, all)
 })

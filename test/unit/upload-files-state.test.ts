@@ -9,7 +9,7 @@ import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.t
 
 let dbCount = 0
 
-async function setup(peerCount: number) {
+async function setup(peerCount: number, retryMs?: number) {
   const [owner, ...ids] = await makePeerIds(peerCount + 1)
   const coop = new FakeCoop()
   for (const id of ids) coop.add(id)
@@ -26,7 +26,7 @@ async function setup(peerCount: number) {
       return () => (listener = undefined)
     },
   }
-  const files = new FilesState({ debounceMs: 10 })
+  const files = new FilesState({ debounceMs: 10, ...(retryMs !== undefined ? { retryMs } : {}) })
   await files.attach(deps)
   return { coop, db, deps, files, ids, changed: () => listener?.() }
 }
@@ -75,6 +75,46 @@ describe('FilesState', () => {
       await vi.waitFor(() => expect(files.rows[0]?.tone).toBe('safe'), { timeout: 20_000 })
       expect(files.rows[0]?.healthText).toBe('16/16 shards on 4 peers')
     }
+  })
+
+  it('spreads a file again as members keep joining, not only when it first turns safe', async () => {
+    const { coop, files, changed } = await setup(1)
+    files.upload([bytesSource(randomData(1024 * 1024, 21), 'early.bin')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    expect(files.rows[0]?.healthText).toMatch(/^at risk: 4\/8 shards on 1 peer/)
+    coop.add((await makePeerIds(1))[0]!)
+    changed()
+    await vi.waitFor(() => expect(files.rows[0]?.healthText).toBe('8/8 shards on 2 peers'), {
+      timeout: 20_000,
+    })
+    // Four on each of two peers is safe, but with four online it is crowded: spread it.
+    for (const id of await makePeerIds(2)) coop.add(id)
+    changed()
+    await vi.waitFor(() => expect(files.rows[0]?.healthText).toBe('8/8 shards on 4 peers'), {
+      timeout: 20_000,
+    })
+    expect(files.rows[0]?.health?.crowded).toBe(false)
+  })
+
+  it('tries a failed repair again by itself, with no further peer change', async () => {
+    const { coop, files, changed } = await setup(1, 50)
+    files.upload([bytesSource(randomData(1024 * 1024, 22), 'later.bin')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    expect(files.rows[0]?.tone).toBe('at-risk')
+    // The peers that join refuse every store at first, as a just-opened connection may.
+    let refused = 0
+    coop.beforeStore = () => {
+      refused++
+      throw new Error('stream reset')
+    }
+    for (const id of await makePeerIds(3)) coop.add(id)
+    changed()
+    await vi.waitFor(() => expect(refused).toBeGreaterThan(0), { timeout: 10_000 })
+    coop.beforeStore = undefined
+    await vi.waitFor(() => expect(files.rows[0]?.healthText).toBe('8/8 shards on 4 peers'), {
+      timeout: 20_000,
+    })
+    files.detach()
   })
 
   it('after an upload, spreads a stripe that a momentary store failure left crowded', async () => {

@@ -146,6 +146,18 @@ describe('uploadFile', () => {
     expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
   })
 
+  it('asks again when the only peer fails its first free-space questions (a new connection)', async () => {
+    const { coop, deps } = await setup(1)
+    const answer = coop.network.freeSpace.bind(coop.network)
+    let failures = 2
+    coop.network.freeSpace = (peer, options) =>
+      failures-- > 0 ? Promise.reject(new Error('stream reset')) : answer(peer, options)
+    const data = randomData(2 * SEG, 3)
+    const result = await uploadFile(deps, bytesSource(data), { segmentSize: SEG, placeRetryMs: 1 })
+    expect(result.record.state).toBe('complete')
+    expect(await download(coop, result.record.manifestCid!, result.record.key)).toEqual(data)
+  })
+
   it('refuses to start without peers, or for a file too large, before storing anything', async () => {
     const { db, deps, coop } = await setup(0)
     await expect(uploadFile(deps, bytesSource(randomData(100)))).rejects.toBeInstanceOf(

@@ -263,6 +263,25 @@ async function adoptOrphans(
  * Resume: pass the interrupted record and the same file; stripes whose shards all have
  * receipts are encoded again (to rebuild the manifest) but not sent again.
  */
+/**
+ * Whether any connected peer can take shards. A connection that has only just opened often
+ * fails its first streams (refused or timed out while the peers settle which connection to
+ * keep), so while some peer is connected the question is asked again, as a stripe's stores are.
+ */
+async function anyCandidate(
+  candidates: CandidateCache,
+  connected: () => string[],
+  retryMs: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    if ((await candidates.get({ signal, fresh: attempt > 1 })).length > 0) return true
+    if (attempt >= STRIPE_PLACE_ATTEMPTS || connected().length === 0) return false
+    log('no connected peer told its free space; asking again (attempt %d)', attempt)
+    await pause(retryMs * attempt, signal ?? new AbortController().signal)
+  }
+}
+
 export async function uploadFile(
   deps: UploadDeps,
   source: UploadSource,
@@ -282,8 +301,10 @@ export async function uploadFile(
   const outer = options.signal
   outer?.throwIfAborted()
 
-  const candidates = new CandidateCache(network, () => deps.peers().filter((p) => p !== owner))
-  if ((await candidates.get({ signal: outer })).length === 0) {
+  const others = (): string[] => deps.peers().filter((p) => p !== owner)
+  const candidates = new CandidateCache(network, others)
+  const retryMs = options.placeRetryMs ?? STRIPE_PLACE_RETRY_MS
+  if (!(await anyCandidate(candidates, others, retryMs, outer))) {
     throw new NoPeersError(
       'No other member with free space is connected right now, so nobody can keep the file. Try again when another member is online.',
     )
