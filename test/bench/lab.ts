@@ -2,7 +2,8 @@
 // namespace, joined to the others by a bridge, so that each member can be given an uplink of
 // its own (a token bucket on its side of the link), as members on separate home connections
 // have. On one machine all peers otherwise share one loopback with no limit but the CPU, which
-// hides what spreading shards over many members' uplinks buys.
+// hides what spreading shards over many members' uplinks buys. A second shape also limits each
+// path between two peers, below the uplink, as a slower line at the far end or a long route does.
 //
 // Needs root (CAP_NET_ADMIN) and the `ip` and `tc` tools; `openLab` says why when it cannot.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
@@ -21,10 +22,22 @@ export interface Lab {
    * secure context, as on a member's machine.
    */
   forward(ports: number[]): Promise<void>
-  /** Caps every peer's upload rate (Mbit/s), or lifts the caps (undefined). */
-  limitUplinks(mbit: number | undefined): void
+  /** Shapes what leaves every peer (see `LinkShape`), or lifts the shaping (undefined). */
+  limitUplinks(shape: LinkShape | undefined): void
   /** Removes the namespaces, links and scripts (also done at process exit). */
   close(): void
+}
+
+/** What every peer's own side of its link does to the packets it sends. */
+export interface LinkShape {
+  /** Upload rate, Mbit/s: everything the peer sends, to anyone. */
+  mbit: number
+  /**
+   * Rate of each path from the peer to one other peer, Mbit/s (at most `mbit`): one connection
+   * is then limited by its path (a slower line at the far end, a long or lossy route) while the
+   * peer's own uplink has room for several.
+   */
+  pathMbit?: number
 }
 
 const SUBNET = '10.77.0'
@@ -48,8 +61,11 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] })
 }
 
-function tc(ns: string, ...args: string[]): void {
-  execFileSync('ip', ['netns', 'exec', ns, 'tc', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+/** Runs `tc` in namespace `ns`; `command` is its arguments, separated by spaces. */
+function tc(ns: string, command: string): void {
+  execFileSync('ip', ['netns', 'exec', ns, 'tc', ...command.split(' ')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
 }
 
 /**
@@ -145,34 +161,46 @@ export function openLab(names: string[], browserPath: string): Lab | { unavailab
       if (!spaces.some((s) => s.name === name)) throw new Error(`no lab peer ${name}`)
       return join(scripts, `${name}.sh`)
     },
-    limitUplinks(mbit) {
-      for (const s of spaces) {
-        if (mbit === undefined) {
+    limitUplinks(shape) {
+      spaces.forEach((s, i) => {
+        const dev = `dev ${s.inner}`
+        if (shape === undefined) {
           try {
-            tc(s.ns, 'qdisc', 'del', 'dev', s.inner, 'root')
+            tc(s.ns, `qdisc del ${dev} root`)
           } catch {
-            // no cap to lift
+            // no shaping to lift
           }
-          continue
+          return
         }
-        // A token bucket on the peer's own side of its link: what leaves the peer, to anyone.
-        // The queue holds 100 ms at the rate, like a home router's; beyond it packets drop.
-        tc(
-          s.ns,
-          'qdisc',
-          'replace',
-          'dev',
-          s.inner,
-          'root',
-          'tbf',
-          'rate',
-          `${mbit}mbit`,
-          'burst',
-          '32kb',
-          'latency',
-          '100ms',
-        )
-      }
+        // Queues hold 100 ms at their rate, like a home router's; beyond it packets drop.
+        const { mbit, pathMbit } = shape
+        if (pathMbit === undefined) {
+          // A token bucket on the peer's own side of its link: what leaves the peer, to anyone.
+          tc(s.ns, `qdisc replace ${dev} root tbf rate ${mbit}mbit burst 32kb latency 100ms`)
+          return
+        }
+        // This kernel has no netem to add delay or loss, so a path's limit is a rate: one htb
+        // class per other peer (chosen by destination address) under one class for the uplink.
+        tc(s.ns, `qdisc replace ${dev} root handle 1: htb default 2`)
+        tc(s.ns, `class add ${dev} parent 1: classid 1:1 htb rate ${mbit}mbit`)
+        const leaf = (id: number, ceil: number): void => {
+          const rate = Math.min(ceil, mbit / spaces.length).toFixed(2)
+          tc(
+            s.ns,
+            `class add ${dev} parent 1:1 classid 1:${id} htb rate ${rate}mbit ceil ${ceil}mbit`,
+          )
+          const packets = Math.max(10, Math.ceil((ceil * 1e6) / 8 / 1500 / 10))
+          tc(s.ns, `qdisc add ${dev} parent 1:${id} pfifo limit ${packets}`)
+        }
+        // Everything not sent to another peer (the relay, the page server): the uplink alone.
+        leaf(2, mbit)
+        spaces.forEach((_, j) => {
+          if (j === i) return
+          leaf(10 + j, Math.min(pathMbit, mbit))
+          const match = `u32 match ip dst ${SUBNET}.${10 + j}/32 flowid 1:${10 + j}`
+          tc(s.ns, `filter add ${dev} parent 1: protocol ip prio 1 ${match}`)
+        })
+      })
     },
     close,
   }

@@ -8,7 +8,7 @@
 // memory run) change the file sizes (results then go to the temp dir, not results/e2e.json);
 // BENCH_E2E_DEBUG=1 prints the pages' progress; BENCH_E2E_PROFILE=1 CPU-profiles the owner, one
 // holder and the downloader during the main upload and download; BENCH_E2E_WATCHDOG_MIN
-// (default 30) bounds the run; BENCH_E2E_REPEAT (default 3) is how many times the Coffer
+// (default 45) bounds the run; BENCH_E2E_REPEAT (default 3) is how many times the Coffer
 // download and bitswap fetch run, alternating, for the median ratio; CHROMIUM_PATH names the
 // browser.
 //
@@ -16,7 +16,11 @@
 // BENCH_E2E_UPLINK_MBIT (default 10 Mbit/s, a common home or mobile uplink; 0 skips) on a
 // BENCH_E2E_UPLINK_MIB (default 32) file, each peer in its own Chromium and network namespace
 // (test/bench/lab.ts): one machine's loopback has no per-member uplink, so the bare figures
-// cannot show what spreading shards over many members buys.
+// cannot show what spreading shards over many members buys. The same co-op then repeats them
+// with every path between two peers limited to BENCH_E2E_PATH_MBIT (default 2.5; 0 skips) under
+// uplinks of BENCH_E2E_PATH_UPLINK_MBIT (default 10), BENCH_E2E_PATH_MIB (default 16) file: one
+// connection is then limited by its path, not by the sender's uplink, the case the upload
+// goal's parallel connections are for.
 import '../../src/core/polyfills.ts'
 import { createReadStream, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
@@ -27,7 +31,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core'
 import { build } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
-import { openLab, type Lab } from './lab.ts'
+import { openLab, type Lab, type LinkShape } from './lab.ts'
 import { startRelay, type RunningRelay } from '../../relay/relay.ts'
 import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
 import { DISCOVERY_FAST_PHASE_MS } from '../../src/net/constants.ts'
@@ -50,6 +54,63 @@ const IDLE_MS = 10_000
 const UPLINK_MBIT = Number(process.env.BENCH_E2E_UPLINK_MBIT ?? 10)
 const UPLINK_SIZE = Number(process.env.BENCH_E2E_UPLINK_MIB ?? 32) * MiB
 /**
+ * The path-limited steps: every path between two peers carries BENCH_E2E_PATH_MBIT (default 2.5,
+ * 0 skips) while every uplink carries BENCH_E2E_PATH_UPLINK_MBIT (default 10), so one connection
+ * is limited by its path and the owner's uplink has room for four. The rates are low so that
+ * the six browsers sharing this machine's two cores stay below what the CPU can move (at 10
+ * and 40 Mbit/s the raw upload shape alone already saturated it).
+ */
+const PATH_MBIT = Number(process.env.BENCH_E2E_PATH_MBIT ?? 2.5)
+const PATH_UPLINK_MBIT = Number(process.env.BENCH_E2E_PATH_UPLINK_MBIT ?? 10)
+const PATH_SIZE = Number(process.env.BENCH_E2E_PATH_MIB ?? 16) * MiB
+
+/** One shaping of the lab co-op's links under which the main steps run again. */
+interface LabProfile {
+  /** Key of its figures in the JSON. */
+  key: 'uplinkCapped' | 'pathCapped'
+  /** Said after each step's name, and in the table. */
+  tag: string
+  /** Suffix of its CPU step names. */
+  at: string
+  shape: LinkShape
+  /** File size of its steps, bytes. */
+  size: number
+  /**
+   * Whether the bitswap comparison runs too: at a few Mbit/s per path Helia's fetch of 1 MiB
+   * blocks stalled in two runs, and the path profile is about uploads.
+   */
+  bitswap: boolean
+  how: string
+}
+const LAB_PROFILES: LabProfile[] = [
+  ...(UPLINK_MBIT > 0
+    ? [
+        {
+          key: 'uplinkCapped' as const,
+          tag: `every uplink ${UPLINK_MBIT} Mbit/s`,
+          at: `-${UPLINK_MBIT}mbit`,
+          shape: { mbit: UPLINK_MBIT },
+          size: UPLINK_SIZE,
+          bitswap: true,
+          how: 'tc tbf on each peer’s side of its veth link: rate as given, burst 32 kB, queue 100 ms; downlinks uncapped; no added delay',
+        },
+      ]
+    : []),
+  ...(PATH_MBIT > 0
+    ? [
+        {
+          key: 'pathCapped' as const,
+          tag: `every path ${PATH_MBIT}, every uplink ${PATH_UPLINK_MBIT} Mbit/s`,
+          at: `-path${PATH_MBIT}mbit`,
+          shape: { mbit: PATH_UPLINK_MBIT, pathMbit: PATH_MBIT },
+          size: PATH_SIZE,
+          bitswap: false,
+          how: 'tc htb on each peer’s side of its veth link: one class at the uplink rate, under it one class per other peer (u32 on the destination address) capped at the path rate, each with a 100 ms pfifo queue; downlinks uncapped; no added delay (this kernel has no netem)',
+        },
+      ]
+    : []),
+]
+/**
  * Coffer download and bitswap fetch run this many times, alternating, and the goal ratio is the
  * median of the paired runs: single runs on this shared machine spread by ±20 %.
  */
@@ -60,7 +121,7 @@ const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
 const PROFILE = process.env.BENCH_E2E_PROFILE !== undefined
 const BROWSER_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory']
 /** The whole run is killed past this (the brief allows about six minutes). */
-const WATCHDOG_MS = Number(process.env.BENCH_E2E_WATCHDOG_MIN ?? 30) * 60_000
+const WATCHDOG_MS = Number(process.env.BENCH_E2E_WATCHDOG_MIN ?? 45) * 60_000
 
 const t0 = Date.now()
 const say = (s: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`)
@@ -712,27 +773,109 @@ try {
   for (const p of bare.all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
   await shared.close()
 
-  // The main steps again with every member's upload rate capped, as on separate connections.
-  let capped:
-    | {
-        upload: UploadFigures
-        built: UploadFigures
-        download: DownloadFigures
-        heliaFetch: Timed
-        raw: Timed
-        fanIn: Timed
-        pairs: PairedRun[]
-        steps: Record<'upload' | 'built' | 'download' | 'helia' | 'raw' | 'fanIn', string>
-      }
-    | undefined
-  // A second co-op for the capped steps: each peer its own browser in its own namespace.
-  let labSkipped = UPLINK_MBIT > 0 ? '' : 'BENCH_E2E_UPLINK_MBIT=0'
-  if (UPLINK_MBIT > 0) {
+  // The main steps again with the lab's links shaped, as on separate connections.
+  interface ProfileRun {
+    profile: LabProfile
+    upload: UploadFigures
+    built: UploadFigures
+    download: DownloadFigures
+    /** The bitswap fetch and the paired runs, when the profile has them. */
+    bitswap?: { fetch: Timed; pairs: PairedRun[] }
+    raw: Timed
+    fanIn: Timed
+    fanOut: Timed
+    steps: Record<'upload' | 'built' | 'download' | 'helia' | 'raw' | 'fanIn' | 'fanOut', string>
+  }
+  const profileRuns: ProfileRun[] = []
+  /** A bitswap fetch of a file of `size` bytes, then the paired runs against Coffer's `c`. */
+  const compareBitswap = async (
+    lc: OpenCoop,
+    c: { upload: UploadFigures; download: DownloadFigures },
+    size: number,
+    tag: string,
+    at: string,
+  ): Promise<{ fetch: Timed; pairs: PairedRun[] }> => {
+    const added = await lc.h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
+      seed: 4,
+      size,
+    })
+    const fetch = await measured(`helia-fetch${at}`, `Helia bitswap fetch${tag}`, () =>
+      lc.downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
+        cid: added.cid,
+        size,
+      }),
+    )
+    const pairs = await pairedRuns(
+      lc,
+      size,
+      { download: c.download, fetch, manifest: c.upload.manifest, key: c.upload.key },
+      tag,
+    )
+    return { fetch, pairs }
+  }
+  const runProfile = async (lc: OpenCoop, profile: LabProfile): Promise<ProfileRun> => {
+    const { at, size } = profile
+    const tag = `, ${profile.tag}`
+    const c = await coffer(lc, size, 4, false, tag)
+    const builtShaped = await buildUpload(lc, size, 8, `coffer-upload-built${at}`, tag)
+    const rawShaped = await measured(`raw-stream${at}`, `raw stream${tag}`, () =>
+      lc.owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
+        peer: lc.h1.peerId,
+        seed: 4,
+        size,
+      }),
+    )
+    const fanInShaped = await measured(`raw-fan-in${at}`, `raw fan-in${tag}`, () =>
+      parallel(
+        lc.holders.map((h): [Page, string, number] => [
+          h.page,
+          lc.downloader.peerId,
+          size / HOLDERS,
+        ]),
+        size,
+      ),
+    )
+    const fanOutShaped = await measured(`raw-fan-out${at}`, `raw fan-out${tag}`, () =>
+      parallel(
+        lc.holders.map((h): [Page, string, number] => [
+          lc.owner.page,
+          h.peerId,
+          (2 * size) / HOLDERS,
+        ]),
+        size,
+      ),
+    )
+    const bitswap = profile.bitswap ? await compareBitswap(lc, c, size, tag, at) : undefined
+    const step = `${size / MiB}${tag.replace(/\W+/g, '-')}`
+    return {
+      profile,
+      ...(bitswap ? { bitswap } : {}),
+      upload: c.upload,
+      built: builtShaped,
+      download: c.download,
+      raw: rawShaped,
+      fanIn: fanInShaped,
+      fanOut: fanOutShaped,
+      steps: {
+        upload: `coffer-upload-${step}`,
+        built: `coffer-upload-built${at}`,
+        download: `coffer-download-${step}`,
+        helia: `helia-fetch${at}`,
+        raw: `raw-stream${at}`,
+        fanIn: `raw-fan-in${at}`,
+        fanOut: `raw-fan-out${at}`,
+      },
+    }
+  }
+  // A second co-op for the shaped steps: each peer its own browser in its own namespace.
+  let labSkipped =
+    LAB_PROFILES.length > 0 ? '' : 'BENCH_E2E_UPLINK_MBIT=0 and BENCH_E2E_PATH_MBIT=0'
+  if (LAB_PROFILES.length > 0) {
     const opened = openLab(names, CHROMIUM)
     if ('unavailable' in opened) labSkipped = opened.unavailable
     else lab = opened
   }
-  if (labSkipped) say(`no per-member uplink steps (${labSkipped})`)
+  if (labSkipped) say(`no per-member link steps (${labSkipped})`)
   if (lab) {
     const labRelay = await startBenchRelay(lab.hostIp, labDir)
     labPeerRelay = labRelay
@@ -742,7 +885,7 @@ try {
     // `npm start` is (the app dials plain ws:// only on localhost).
     await lab.forward([labRelay.port, Number(new URL(labServed.url).port)])
     const local = (a: string) => a.replace(`/ip4/${lab!.hostIp}/`, '/ip4/127.0.0.1/')
-    say(`uplink co-op: ${HOLDERS + 2} peers, each in its own browser and network namespace`)
+    say(`lab co-op: ${HOLDERS + 2} peers, each in its own browser and network namespace`)
     // Peers in other namespaces could not resolve each other's mDNS host candidates; the
     // shared Chromium arguments already turn them off.
     const lc = await openCoop(
@@ -750,66 +893,14 @@ try {
       `http://127.0.0.1:${new URL(labServed.url).port}`,
       labRelay.multiaddrs.map(local),
     )
-    const tag = `, uplinks ${UPLINK_MBIT} Mbit/s`
-    const at = `-${UPLINK_MBIT}mbit`
-    lab.limitUplinks(UPLINK_MBIT)
-    say(`every member's uplink capped at ${UPLINK_MBIT} Mbit/s`)
-    try {
-      const c = await coffer(lc, UPLINK_SIZE, 4, false, tag)
-      const builtCapped = await buildUpload(lc, UPLINK_SIZE, 8, `coffer-upload-built${at}`, tag)
-      const added = await lc.h1.page.evaluate((o) => window.benchPeer.heliaAdd(o), {
-        seed: 4,
-        size: UPLINK_SIZE,
-      })
-      const fetched = await measured(`helia-fetch${at}`, `Helia bitswap fetch${tag}`, () =>
-        lc.downloader.page.evaluate((o) => window.benchPeer.heliaCat(o), {
-          cid: added.cid,
-          size: UPLINK_SIZE,
-        }),
-      )
-      const rawCapped = await measured(`raw-stream${at}`, `raw stream${tag}`, () =>
-        lc.owner.page.evaluate((o) => window.benchPeer.rawSend(o), {
-          peer: lc.h1.peerId,
-          seed: 4,
-          size: UPLINK_SIZE,
-        }),
-      )
-      const fanInCapped = await measured(`raw-fan-in${at}`, `raw fan-in${tag}`, () =>
-        parallel(
-          lc.holders.map((h): [Page, string, number] => [
-            h.page,
-            lc.downloader.peerId,
-            UPLINK_SIZE / HOLDERS,
-          ]),
-          UPLINK_SIZE,
-        ),
-      )
-      const pairs = await pairedRuns(
-        lc,
-        UPLINK_SIZE,
-        { download: c.download, fetch: fetched, manifest: c.upload.manifest, key: c.upload.key },
-        tag,
-      )
-      const step = `${UPLINK_SIZE / MiB}${tag.replace(/\W+/g, '-')}`
-      capped = {
-        pairs,
-        upload: c.upload,
-        built: builtCapped,
-        download: c.download,
-        heliaFetch: fetched,
-        raw: rawCapped,
-        fanIn: fanInCapped,
-        steps: {
-          upload: `coffer-upload-${step}`,
-          built: `coffer-upload-built${at}`,
-          download: `coffer-download-${step}`,
-          helia: `helia-fetch${at}`,
-          raw: `raw-stream${at}`,
-          fanIn: `raw-fan-in${at}`,
-        },
+    for (const profile of LAB_PROFILES) {
+      lab.limitUplinks(profile.shape)
+      say(`links shaped: ${profile.tag}`)
+      try {
+        profileRuns.push(await runProfile(lc, profile))
+      } finally {
+        lab.limitUplinks(undefined)
       }
-    } finally {
-      lab.limitUplinks(undefined)
     }
     for (const p of lc.all) await p.page.evaluate(() => window.benchPeer.stop()).catch(() => {})
   }
@@ -863,23 +954,34 @@ try {
       ],
     )
   }
-  const u = `(every uplink ${UPLINK_MBIT} Mbit/s, ${UPLINK_SIZE / MiB} MiB)`
-  if (capped) {
+  const sizeTag = (r: ProfileRun) => `(${r.profile.tag}, ${r.profile.size / MiB} MiB)`
+  for (const r of profileRuns) {
+    const u = sizeTag(r)
     rows.push(
-      [`Coffer upload-to-complete ${u}`, capped.upload, capped.steps.upload],
-      [`Coffer upload, holders build the parity shards ${u}`, capped.built, capped.steps.built],
-      [`Coffer download ${u}`, capped.download, capped.steps.download],
-      [`Helia bitswap fetch ${u}`, capped.heliaFetch, capped.steps.helia],
-      [`one raw libp2p stream ${u}`, capped.raw, capped.steps.raw],
-      [`raw streams, download shape ${u}`, capped.fanIn, capped.steps.fanIn],
+      [`Coffer upload-to-complete ${u}`, r.upload, r.steps.upload],
+      [`Coffer upload, holders build the parity shards ${u}`, r.built, r.steps.built],
+      [`Coffer download ${u}`, r.download, r.steps.download],
+      ...(r.bitswap
+        ? [[`Helia bitswap fetch ${u}`, r.bitswap.fetch, r.steps.helia] as [string, Timed, string]]
+        : []),
+      [`one raw libp2p stream ${u}`, r.raw, r.steps.raw],
+      [`raw streams, download shape ${u}`, r.fanIn, r.steps.fanIn],
+      [`raw streams, upload shape ${u}`, r.fanOut, r.steps.fanOut],
     )
   }
-  const cappedRatios = capped && {
-    downloadOverBitswap: median(capped.pairs.map((p) => p.ratio)),
-    downloadOverBitswapFirstRun: mbps(capped.download) / mbps(capped.heliaFetch),
-    uploadOverRawStream: mbps(capped.upload) / mbps(capped.raw),
-    buildUploadOverRawStream: mbps(capped.built) / mbps(capped.raw),
-  }
+  const profileRatios = profileRuns.map((r) => ({
+    run: r,
+    ratios: {
+      ...(r.bitswap
+        ? {
+            downloadOverBitswap: median(r.bitswap.pairs.map((p) => p.ratio)),
+            downloadOverBitswapFirstRun: mbps(r.download) / mbps(r.bitswap.fetch),
+          }
+        : {}),
+      uploadOverRawStream: mbps(r.upload) / mbps(r.raw),
+      buildUploadOverRawStream: mbps(r.built) / mbps(r.raw),
+    },
+  }))
   const ratios = {
     downloadOverBitswap: median(barePairs.map((p) => p.ratio)),
     downloadOverBitswapFirstRun: mbps(main.download) / mbps(heliaFetch),
@@ -903,22 +1005,27 @@ try {
     ],
     ['Coffer download / raw single stream', ratios.downloadOverRawStream, undefined],
   ]
-  if (cappedRatios) {
+  for (const { run, ratios: pr } of profileRatios) {
+    const u = sizeTag(run)
+    if (pr.downloadOverBitswap !== undefined && pr.downloadOverBitswapFirstRun !== undefined) {
+      ratioRows.push(
+        [
+          `Coffer download / Helia bitswap fetch ${u}, ${runs} (goal ≥ 2)`,
+          pr.downloadOverBitswap,
+          2,
+        ],
+        [
+          `Coffer download / Helia bitswap fetch ${u}, first run`,
+          pr.downloadOverBitswapFirstRun,
+          undefined,
+        ],
+      )
+    }
     ratioRows.push(
-      [
-        `Coffer download / Helia bitswap fetch ${u}, ${runs} (goal ≥ 2)`,
-        cappedRatios.downloadOverBitswap,
-        2,
-      ],
-      [
-        `Coffer download / Helia bitswap fetch ${u}, first run`,
-        cappedRatios.downloadOverBitswapFirstRun,
-        undefined,
-      ],
-      [`Coffer upload / raw single stream ${u} (goal ≥ 1)`, cappedRatios.uploadOverRawStream, 1],
+      [`Coffer upload / raw single stream ${u} (goal ≥ 1)`, pr.uploadOverRawStream, 1],
       [
         `Coffer upload, holders build the parity shards / raw single stream ${u}`,
-        cappedRatios.buildUploadOverRawStream,
+        pr.buildUploadOverRawStream,
         undefined,
       ],
     )
@@ -946,7 +1053,9 @@ try {
   const pairLine = (p: PairedRun[]): string =>
     p.map((r) => `${r.download.toFixed(1)}/${r.bitswap.toFixed(1)}`).join(', ')
   console.log(`paired runs, Coffer download / bitswap MB/s: ${pairLine(barePairs)}`)
-  if (capped) console.log(`paired runs ${u}: ${pairLine(capped.pairs)}`)
+  for (const r of profileRuns) {
+    if (r.bitswap) console.log(`paired runs ${sizeTag(r)}: ${pairLine(r.bitswap.pairs)}`)
+  }
 
   const memRows: Array<[string, MemoryFigures]> = [
     [`uploading page, ${SIZE / MiB} MiB`, sampled.uploadMemory!],
@@ -1021,15 +1130,19 @@ try {
       },
       sink: 'discard (the engine verifies the whole-file SHA-256)',
       contexts: 'one Chromium, six incognito contexts (IndexedDB in memory)',
-      uplinkCaps: capped
-        ? {
-            mbitPerSecond: UPLINK_MBIT,
-            fileBytes: UPLINK_SIZE,
-            how:
-              'a second co-op: one Chromium per peer, each in its own network namespace joined by a bridge; ' +
-              'tc tbf on each peer’s side of its veth link: rate as given, burst 32 kB, queue 100 ms; downlinks uncapped; no added delay',
-          }
-        : `not run: ${labSkipped}`,
+      labProfiles:
+        profileRuns.length > 0
+          ? Object.fromEntries(
+              profileRuns.map(({ profile }) => [
+                profile.key,
+                {
+                  ...profile.shape,
+                  fileBytes: profile.size,
+                  how: `a second co-op: one Chromium per peer, each in its own network namespace joined by a bridge; ${profile.how}`,
+                },
+              ]),
+            )
+          : `not run: ${labSkipped}`,
     },
     unit: 'MB/s = 10^6 bytes of the plaintext file per second',
     figures: {
@@ -1054,25 +1167,25 @@ try {
       ...(large
         ? { cofferUploadLarge: timed(large.upload), cofferDownloadLarge: timed(large.download) }
         : {}),
-      ...(capped
-        ? {
-            uplinkCapped: {
-              cofferUpload: {
-                ...timed(capped.upload),
-                shardsPerHolder: capped.upload.holders,
-              },
-              cofferUploadHoldersBuild: {
-                ...timed(capped.built),
-                shardsBuiltByHolders: capped.built.built,
-              },
-              cofferDownload: timed(capped.download),
-              heliaBitswapFetch: timed(capped.heliaFetch),
-              rawStream: timed(capped.raw),
-              rawFanIn: timed(capped.fanIn),
-              downloadPairs: capped.pairs.map(roundPair),
-            },
-          }
-        : {}),
+      ...Object.fromEntries(
+        profileRuns.map((r) => [
+          r.profile.key,
+          {
+            cofferUpload: { ...timed(r.upload), shardsPerHolder: r.upload.holders },
+            cofferUploadHoldersBuild: { ...timed(r.built), shardsBuiltByHolders: r.built.built },
+            cofferDownload: timed(r.download),
+            rawStream: timed(r.raw),
+            rawFanIn: timed(r.fanIn),
+            rawFanOut: timed(r.fanOut),
+            ...(r.bitswap
+              ? {
+                  heliaBitswapFetch: timed(r.bitswap.fetch),
+                  downloadPairs: r.bitswap.pairs.map(roundPair),
+                }
+              : {}),
+          },
+        ]),
+      ),
     },
     cpu: {
       measured:
@@ -1097,13 +1210,12 @@ try {
     },
     ratios: {
       ...Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 2)])),
-      ...(cappedRatios
-        ? {
-            uplinkCapped: Object.fromEntries(
-              Object.entries(cappedRatios).map(([k, v]) => [k, round(v, 2)]),
-            ),
-          }
-        : {}),
+      ...Object.fromEntries(
+        profileRatios.map(({ run, ratios: pr }) => [
+          run.profile.key,
+          Object.fromEntries(Object.entries(pr).map(([k, v]) => [k, round(v, 2)])),
+        ]),
+      ),
     },
     memory: {
       measured:
