@@ -620,7 +620,14 @@ export class FilesState {
             unfinished = true
           }
         }
-        if (changed) await this.#updateHealth()
+        if (changed) await this.#updateHealth().catch(() => undefined)
+        // A pass can finish its own plan and still leave a file crowded or at risk: the plan is
+        // made from the free-space answers it got, and a peer whose connection has only just
+        // opened may not have answered yet.
+        unfinished ||= this.#records.some((r) => {
+          const h = this.#health.get(r.id)
+          return r.state === 'complete' && h !== undefined && (h.state !== 'safe' || h.crowded)
+        })
       } while (this.#repairAgain)
     } finally {
       this.#repairing = false

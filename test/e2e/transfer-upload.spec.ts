@@ -15,6 +15,7 @@ import {
   peerIdOf,
   test,
   type CofferWindow,
+  waitForDirectPeers,
 } from './fixtures.ts'
 import {
   expectSpread,
@@ -228,6 +229,8 @@ test('a file stored with one member online is at risk, and is spread when more m
   const invite = await inviteLinkOf(owner.page)
   const joined = await Promise.all([1, 2, 3].map(() => openPeer({ url: invite })))
   const all = [...members, ...joined]
+  // The owner spreads over the members it reaches directly.
+  await waitForDirectPeers(owner.page, all.length, 90_000)
   await expect(health).toContainText('Safe', { timeout: 180_000 })
   await expect(health).toContainText('32/32 shards on 4 peers')
   const { layout } = await storedFile(owner.page, 'early.bin')

@@ -117,6 +117,32 @@ describe('FilesState', () => {
     files.detach()
   })
 
+  it('spreads again by itself when a joined peer did not answer the first pass', async () => {
+    const { coop, files, changed } = await setup(1, 50)
+    files.upload([bytesSource(randomData(1024 * 1024, 23), 'late.bin')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    const [quiet, ...others] = await makePeerIds(3)
+    for (const id of [quiet!, ...others]) coop.add(id)
+    // One newcomer's connection is too new to answer: the first pass spreads over the rest.
+    const answer = coop.network.freeSpace.bind(coop.network)
+    let unanswered = 0
+    coop.network.freeSpace = (peer, options) => {
+      if (peer !== quiet) return answer(peer, options)
+      unanswered++
+      return Promise.reject(new Error('stream reset'))
+    }
+    changed()
+    await vi.waitFor(() => expect(files.rows[0]?.healthText).toBe('8/8 shards on 3 peers'), {
+      timeout: 20_000,
+    })
+    expect(unanswered).toBeGreaterThan(0)
+    coop.network.freeSpace = answer
+    await vi.waitFor(() => expect(files.rows[0]?.healthText).toBe('8/8 shards on 4 peers'), {
+      timeout: 20_000,
+    })
+    files.detach()
+  })
+
   it('after an upload, spreads a stripe that a momentary store failure left crowded', async () => {
     const { coop, files, ids } = await setup(4)
     let failures = 2
