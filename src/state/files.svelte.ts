@@ -592,7 +592,6 @@ export class FilesState {
         await this.#updateHealth().catch(() => undefined)
         await releaseOrphans(deps).catch(() => undefined)
         let changed = false
-        unfinished = false
         for (const record of this.#records) {
           const health = this.#health.get(record.id)
           if (record.state !== 'complete' || health === undefined) continue
@@ -614,17 +613,15 @@ export class FilesState {
               },
             )
             if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
-            if (report.stripesRepaired < report.stripesChecked) unfinished = true
           } catch {
-            // A peer vanished mid-repair: the next peer change, or the retry, tries again.
-            unfinished = true
+            // A peer vanished mid-repair: the file stays unhealthy, so the retry tries again.
           }
         }
         if (changed) await this.#updateHealth().catch(() => undefined)
-        // A pass can finish its own plan and still leave a file crowded or at risk: the plan is
-        // made from the free-space answers it got, and a peer whose connection has only just
-        // opened may not have answered yet.
-        unfinished ||= this.#records.some((r) => {
+        // Work is left whenever a file is still at risk or crowded: a repair failed, or its plan
+        // was made from the free-space answers it got and a peer whose connection has only just
+        // opened had not answered yet.
+        unfinished = this.#records.some((r) => {
           const h = this.#health.get(r.id)
           return r.state === 'complete' && h !== undefined && (h.state !== 'safe' || h.crowded)
         })

@@ -254,16 +254,6 @@ async function adoptOrphans(
 }
 
 /**
- * Uploads one file: reads it as a stream, encrypts and erasure-codes it (in the workers),
- * stores each stripe's shards on co-op peers chosen by the placement rule (several stripes
- * in parallel, refused shards moved to other peers), keeps every receipt and journals each
- * stripe, then replicates the manifest block. The record is 'uploading' throughout and
- * becomes 'complete' only after receipts cover every placed shard and the manifest.
- *
- * Resume: pass the interrupted record and the same file; stripes whose shards all have
- * receipts are encoded again (to rebuild the manifest) but not sent again.
- */
-/**
  * Whether any connected peer can take shards. A connection that has only just opened often
  * fails its first streams (refused or timed out while the peers settle which connection to
  * keep), so while some peer is connected the question is asked again, as a stripe's stores are.
@@ -282,6 +272,16 @@ async function anyCandidate(
   }
 }
 
+/**
+ * Uploads one file: reads it as a stream, encrypts and erasure-codes it (in the workers),
+ * stores each stripe's shards on co-op peers chosen by the placement rule (several stripes
+ * in parallel, refused shards moved to other peers), keeps every receipt and journals each
+ * stripe, then replicates the manifest block. The record is 'uploading' throughout and
+ * becomes 'complete' only after receipts cover every placed shard and the manifest.
+ *
+ * Resume: pass the interrupted record and the same file; stripes whose shards all have
+ * receipts are encoded again (to rebuild the manifest) but not sent again.
+ */
 export async function uploadFile(
   deps: UploadDeps,
   source: UploadSource,
