@@ -8,17 +8,17 @@
 // memory run) change the file sizes (results then go to the temp dir, not results/e2e.json);
 // BENCH_E2E_DEBUG=1 prints the pages' progress; BENCH_E2E_PROFILE=1 CPU-profiles the owner, one
 // holder and the downloader during the main upload and download; BENCH_E2E_WATCHDOG_MIN
-// (default 45) bounds the run; BENCH_E2E_REPEAT (default 3) is how many times the Coffer
+// (default 75) bounds the run; BENCH_E2E_REPEAT (default 3) is how many times the Coffer
 // download and bitswap fetch run, alternating, for the median ratio; CHROMIUM_PATH names the
 // browser.
 //
 // Then, run as root, a second co-op repeats the main steps with every member's uplink capped at
 // BENCH_E2E_UPLINK_MBIT (default 10 Mbit/s, a common home or mobile uplink; 0 skips) on a
-// BENCH_E2E_UPLINK_MIB (default 32) file, each peer in its own Chromium and network namespace
+// BENCH_E2E_UPLINK_MIB (default 64, the issue's file) file, each peer in its own Chromium and network namespace
 // (test/bench/lab.ts): one machine's loopback has no per-member uplink, so the bare figures
 // cannot show what spreading shards over many members buys. The same co-op then repeats them
 // with every path between two peers limited to BENCH_E2E_PATH_MBIT (default 2.5; 0 skips) under
-// uplinks of BENCH_E2E_PATH_UPLINK_MBIT (default 10), BENCH_E2E_PATH_MIB (default 16) file: one
+// uplinks of BENCH_E2E_PATH_UPLINK_MBIT (default 10), BENCH_E2E_PATH_MIB (default 64) file: one
 // connection is then limited by its path, not by the sender's uplink, the case the upload
 // goal's parallel connections are for.
 import '../../src/core/polyfills.ts'
@@ -52,7 +52,7 @@ const SAMPLE_MS = 250
 const IDLE_MS = 10_000
 /** Every member's upload cap in the emulated-uplink steps, Mbit/s (0: no such steps). */
 const UPLINK_MBIT = Number(process.env.BENCH_E2E_UPLINK_MBIT ?? 10)
-const UPLINK_SIZE = Number(process.env.BENCH_E2E_UPLINK_MIB ?? 32) * MiB
+const UPLINK_SIZE = Number(process.env.BENCH_E2E_UPLINK_MIB ?? 64) * MiB
 /**
  * The path-limited steps: every path between two peers carries BENCH_E2E_PATH_MBIT (default 2.5,
  * 0 skips) while every uplink carries BENCH_E2E_PATH_UPLINK_MBIT (default 10), so one connection
@@ -62,7 +62,7 @@ const UPLINK_SIZE = Number(process.env.BENCH_E2E_UPLINK_MIB ?? 32) * MiB
  */
 const PATH_MBIT = Number(process.env.BENCH_E2E_PATH_MBIT ?? 2.5)
 const PATH_UPLINK_MBIT = Number(process.env.BENCH_E2E_PATH_UPLINK_MBIT ?? 10)
-const PATH_SIZE = Number(process.env.BENCH_E2E_PATH_MIB ?? 16) * MiB
+const PATH_SIZE = Number(process.env.BENCH_E2E_PATH_MIB ?? 64) * MiB
 
 /** One shaping of the lab co-op's links under which the main steps run again. */
 interface LabProfile {
@@ -121,7 +121,7 @@ const DEBUG = process.env.BENCH_E2E_DEBUG !== undefined
 const PROFILE = process.env.BENCH_E2E_PROFILE !== undefined
 const BROWSER_ARGS = [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory']
 /** The whole run is killed past this (the brief allows about six minutes). */
-const WATCHDOG_MS = Number(process.env.BENCH_E2E_WATCHDOG_MIN ?? 45) * 60_000
+const WATCHDOG_MS = Number(process.env.BENCH_E2E_WATCHDOG_MIN ?? 75) * 60_000
 
 const t0 = Date.now()
 const say = (s: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0)}s] ${s}`)
