@@ -9,6 +9,7 @@ import {
 import type { GuestNode } from '../net/guest-node.ts'
 import { openDownload, type DownloadNetwork, type DownloadWait } from './download-engine.ts'
 import { libp2pDownloadNetwork } from './download-network.ts'
+import { keepConnected } from './keep-connected.ts'
 import { Download, startDownload, type SaveChoice } from './download.svelte.ts'
 import { fetchConfig } from './config.ts'
 import { formatBytes, shortPeerId } from './format.ts'
@@ -228,6 +229,9 @@ export class SharePageState {
       this.#type = opened.envelope.type
       this.#size = opened.envelope.size
       this.#phase = 'ready'
+      // Holders whose first dial failed are dialled again while the reader decides, so the
+      // download spreads over (and checks) every holder the link names from its first stripe.
+      keepConnected(this.#network, this.#hintPeers, { signal }).catch(() => {})
       if (this.previewKind !== undefined && !this.previewTooLarge) this.#startPreview()
     } catch (err) {
       if (signal.aborted) return
