@@ -440,6 +440,10 @@ export class FilesState {
     this.#records = this.#records.filter((r) => r.id !== id)
     const { pending } = await deleteStoredFile(deps, record)
     this.#layouts.delete(id)
+    // A repair of this file under way still records receipts for the shards it stores (it
+    // must, or nothing could free them): the pass goes round once more, and the next round
+    // releases those orphans first.
+    if (this.#repairing) this.#repairAgain = true
     if (pending > 0) {
       this.#notice = `“${record.name}” is deleted here; ${pending} of its pieces are on members who are offline and will be freed when they come back.`
     }
@@ -594,6 +598,8 @@ export class FilesState {
         let changed = false
         for (const record of this.#records) {
           const health = this.#health.get(record.id)
+          // Deleted while this pass was busy with an earlier file.
+          if (this.record(record.id) === undefined) continue
           if (record.state !== 'complete' || health === undefined) continue
           if (health.state === 'safe' && !health.crowded) continue
           if (record.manifestCid === undefined) continue

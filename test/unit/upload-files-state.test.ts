@@ -182,6 +182,36 @@ describe('FilesState', () => {
     expect(held(coop)).toBe(0)
   })
 
+  it('a file deleted while a repair is storing its shards leaves nothing on any holder', async () => {
+    // The default retry (5 s) is not due before the end: only the delete can clean up.
+    const { coop, db, files, changed } = await setup(1)
+    files.upload([bytesSource(randomData(1024 * 1024, 24), 'gone.bin')])
+    await vi.waitFor(() => expect(files.rows[0]?.state).toBe('complete'), { timeout: 20_000 })
+    // The repair's first store hangs until the delete has run, then succeeds.
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    let hung = false
+    coop.beforeStore = async () => {
+      if (hung) return
+      hung = true
+      await gate
+    }
+    for (const id of await makePeerIds(3)) coop.add(id)
+    changed()
+    await vi.waitFor(() => expect(hung).toBe(true), { timeout: 10_000 })
+    await files.remove(files.rows[0]!.id)
+    release()
+    await vi.waitFor(
+      async () => {
+        expect(held(coop)).toBe(0)
+        expect(await db.count('receipts')).toBe(0)
+      },
+      { timeout: 3_000 },
+    )
+    expect(files.rows).toEqual([])
+    files.detach()
+  })
+
   it('lists an upload cut off by a closed tab as interrupted, and Discard frees its shards', async () => {
     const { db, deps, coop } = await setup(2)
     const files0 = new FilesState()
