@@ -363,6 +363,8 @@ export async function openDownload(
   }
 
   let opened: OpenedManifest
+  /** Every shard of the file: asked about when the download starts and when a holder joins. */
+  let all: CID[]
   try {
     await book.connectKnown(signal)
     for (;;) {
@@ -382,8 +384,7 @@ export async function openDownload(
       await book.connectKnown(signal)
     }
     wait(undefined)
-    const { layout } = opened.manifest
-    const all = layout.stripes.flatMap((s) => s.shards)
+    all = opened.manifest.layout.stripes.flatMap((s) => s.shards)
     await book.discover(all, signal)
   } catch (err) {
     outer?.removeEventListener('abort', onOuterAbort)
@@ -463,7 +464,6 @@ export async function openDownload(
   const redialing = new AbortController()
   const redialSignal = AbortSignal.any([signal, redialing.signal])
   const redialMs = options.redialMs ?? DEFAULT_REDIAL_MS
-  const all = layout.stripes.flatMap((s) => s.shards)
   void (async () => {
     while (network.connect !== undefined && book.unreached()) {
       await pause(redialMs, redialSignal)
