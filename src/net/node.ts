@@ -344,6 +344,17 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
 
   #onConnection = (evt: CustomEvent<Connection>): void => {
     const remote = evt.detail.remotePeer.toString()
+    if (!this.#relayIds.has(remote)) {
+      const c = evt.detail
+      log(
+        '%s %s %s connection %s to %s',
+        evt.type === 'connection:open' ? 'opened' : 'closed',
+        c.limits === undefined ? 'direct' : 'limited',
+        c.direction,
+        c.id,
+        remote,
+      )
+    }
     if (evt.type === 'connection:close' && this.#relayIds.has(remote)) {
       // Redial soon; the backoff grows only while dials fail.
       this.#ensureRelays()

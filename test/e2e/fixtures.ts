@@ -50,6 +50,9 @@ const DEBUG = process.env.COFFER_E2E_DEBUG !== undefined && process.env.COFFER_E
 const DEBUG_PATTERN =
   DEBUG && process.env.COFFER_E2E_DEBUG !== '1' ? process.env.COFFER_E2E_DEBUG : undefined
 
+/** The node's own logger: connections, dials, discovery (see #onConnection in src/net/node.ts). */
+const NODE_LOG = 'coffer:net:node'
+
 export type AppKind = 'app' | 'net-page'
 
 // ---------------------------------------------------------------- build
@@ -236,8 +239,13 @@ export const test = base.extend<Fixtures>({
     }
   },
 
-  openPeer: async ({ browser, relay }, use) => {
+  openPeer: async ({ browser, relay }, use, testInfo) => {
     const opened: Array<() => Promise<void>> = []
+    const pages: Page[] = []
+    // Every page logs its node's connection events; a failed test prints them (cheap: a few
+    // lines per dial), so a rare lost connection in CI says what happened.
+    const connectionLog: string[] = []
+    const t0 = Date.now()
     await use(async (options = {}) => {
       let context: BrowserContext
       let dir: string | undefined
@@ -251,6 +259,15 @@ export const test = base.extend<Fixtures>({
         context = await browser.newContext()
       }
       const page = context.pages()[0] ?? (await context.newPage())
+      const index = pages.push(page) - 1
+      if (DEBUG_PATTERN === undefined) {
+        await context.addInitScript((p) => localStorage.setItem('debug', p), NODE_LOG)
+        page.on('console', (m) => {
+          const text = m.text()
+          if (text.includes(NODE_LOG))
+            connectionLog.push(`[page ${index} +${Date.now() - t0}ms] ${text}`)
+        })
+      }
       if (DEBUG) {
         if (DEBUG_PATTERN !== undefined) {
           await context.addInitScript((p) => localStorage.setItem('debug', p), DEBUG_PATTERN)
@@ -272,6 +289,21 @@ export const test = base.extend<Fixtures>({
       opened.push(close)
       return { context, page, close }
     })
+    if (testInfo.status !== testInfo.expectedStatus && connectionLog.length > 0) {
+      const ids = await Promise.all(
+        pages.map((p, i) =>
+          p
+            .evaluate(() => (window as CofferWindow).coffer?.node?.peerId ?? '?')
+            .then(
+              (id) => `page ${i} is ${id}`,
+              () => `page ${i} closed`,
+            ),
+        ),
+      )
+      const body = [...ids, ...connectionLog].join('\n')
+      await testInfo.attach('connection log', { body, contentType: 'text/plain' })
+      process.stdout.write(`connection log of the failed test:\n${body}\n`)
+    }
     await Promise.all(opened.map((c) => c()))
   },
 })
