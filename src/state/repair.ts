@@ -168,6 +168,8 @@ export async function repairFile(
     fresh.push(...built.receipts)
     report.shardsRebuilt += built.receipts.length
     const moves = [...plan.moves].filter(([i]) => !built.receipts.some((r) => r.shard === keys[i]))
+    if (signal?.aborted === true) await saveReceipts(db, fresh)
+    signal?.throwIfAborted()
     const bytes =
       moves.length === 0
         ? { shards: [], rebuilt: 0 }
@@ -176,6 +178,10 @@ export async function repairFile(
             n,
             want: moves.map(([i]) => i),
             signal,
+          }).catch(async (err: unknown) => {
+            // What was built before the stop is kept by its holders: keep its receipts.
+            await saveReceipts(db, fresh)
+            throw err
           })
     if (bytes === undefined) {
       await saveReceipts(db, fresh)
@@ -201,7 +207,8 @@ export async function repairFile(
             released.set(old, [...(released.get(old) ?? []), cid])
           }
         } catch (err) {
-          signal?.throwIfAborted()
+          // Stopped: the other stores still settle, so their receipts are saved below.
+          if (signal?.aborted === true) return
           if (!(err instanceof StoreRefusedError) && !strays.get(peer)?.includes(cid))
             strays.set(peer, [...(strays.get(peer) ?? []), cid])
         }
@@ -209,6 +216,7 @@ export async function repairFile(
     )
     await saveReceipts(db, fresh)
     report.shardsStored += fresh.length
+    signal?.throwIfAborted()
     if (fresh.length === plan.moves.size) report.stripesRepaired++
     // Only now that the new holders signed for them may the old holder let go.
     for (const [peer, cids] of released) {
@@ -246,12 +254,13 @@ export async function repairFile(
         })
         copies.push(receiptRecord(target.fileId, r))
       } catch {
-        signal?.throwIfAborted()
+        // Stopped or failed: the copies that went through are saved below either way.
       }
     }),
   )
   await saveReceipts(db, copies)
   report.manifestCopiesAdded = copies.length
+  signal?.throwIfAborted()
   return report
 }
 
@@ -293,7 +302,8 @@ async function buildLost(
         )
         out.push(receiptRecord(target.fileId, r))
       } catch (err) {
-        signal?.throwIfAborted()
+        // Stopped: the other builds still settle, and the caller keeps their receipts.
+        if (signal?.aborted === true) return
         // Like a failed store: it may have kept the shard after all.
         if (!(err instanceof StoreRefusedError))
           unsure.set(peer, [...(unsure.get(peer) ?? []), stripe.shards[i]!])

@@ -278,6 +278,28 @@ describe('repairFile, answers lost', () => {
     expect(Math.max(...(await mostPerPeer(coop, db, target)))).toBeLessThanOrEqual(2)
   })
 
+  it('stopped in the middle of a stripe, keeps the receipts of the stores that went through', async () => {
+    const data = randomData(2 * SEG, 16)
+    const { coop, db, deps, target, later } = await uploadedAtRisk(data)
+    for (const id of later) coop.add(id)
+    const controller = new AbortController()
+    let calls = 0
+    coop.beforeStore = async () => {
+      // The first store is cut off by the stop, as a real one is; the others land a moment later.
+      if (calls++ === 0) {
+        controller.abort(new Error('stopped'))
+        throw new Error('the stream was aborted')
+      }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await expect(repairFile(deps, target, { signal: controller.signal })).rejects.toThrow('stopped')
+    await new Promise((r) => setTimeout(r, 60))
+    expect(calls).toBeGreaterThan(1)
+    expect(coop.stores).toBeGreaterThan(0)
+    // Every shard a holder kept has a receipt, so a delete or the next pass can free it.
+    await covered(coop, db, target.fileId)
+  })
+
   it('tells a holder whose build answer was lost to drop the shard when nothing else lands', async () => {
     const data = randomData(2 * SEG, 15)
     const { coop, db, deps, target, later } = await uploadedAtRisk(data, { build: true })
