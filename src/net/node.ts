@@ -1,6 +1,6 @@
 import { createHeliaLight } from 'helia'
 import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p'
-import { withBitswap } from '@helia/bitswap'
+import { withBitswap, type BitswapOptions } from '@helia/bitswap'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
@@ -67,6 +67,8 @@ export interface CofferNodeInit {
    * the calling thread when absent.
    */
   codec?: () => Promise<Pick<StripeCodec, 'rebuildShards'>>
+  /** Helia's bitswap settings (the bench lengthens its timeouts for slow links). */
+  bitswap?: BitswapOptions
 }
 
 export interface CreateCofferNodeOptions {
@@ -174,6 +176,7 @@ export async function createCofferNode(
           fetch: cofferFetch({ blockstore, space: idbSpace(db, estimate) }),
         },
       }),
+      init.bitswap,
     ) as unknown as CofferHelia
     await helia.start()
     late.fetch = helia.libp2p.services.fetch

@@ -120,11 +120,24 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
   }
 }
 
+const BITSWAP_TIMEOUT_MS = 120_000
+
 window.benchPeer = {
   async start(coop, relays) {
     const c = coop ?? createCoop({ relays, name: 'Bench co-op' })
     // Fast re-announcements so all six peers find each other within a few seconds.
-    node = await createCofferNode({ coop: c, codec: () => Promise.resolve(workerPool()) })
+    node = await createCofferNode({
+      coop: c,
+      codec: () => Promise.resolve(workerPool()),
+      // Helia's 10 s defaults cannot move one 4 MiB bitswap message over a 2.5 Mbit/s path
+      // (13 s), so its fetch stalled there; where messages are quick the longer limits change
+      // nothing.
+      bitswap: {
+        messageSendTimeout: BITSWAP_TIMEOUT_MS,
+        messageReceiveTimeout: BITSWAP_TIMEOUT_MS,
+        sendBlocksTimeout: BITSWAP_TIMEOUT_MS,
+      },
+    })
     return { peerId: node.peerId, coop: { id: c.id, name: c.name, relays: [...c.relays] } }
   },
 
