@@ -27,7 +27,8 @@ export function parsePledgeInput(
  * would pass the pledge are refused by the store service, which reads the same setting.
  */
 export class PledgeState {
-  #db: IDBPDatabase<CofferDB> | undefined
+  // Reactive, so a panel shown before the database opens (a reload on This device) sees it.
+  #db = $state.raw<IDBPDatabase<CofferDB> | undefined>()
   #estimate: () => Promise<StorageEstimateLike | undefined>
   #pledged = $state<number | undefined>()
   #used = $state<number | undefined>()

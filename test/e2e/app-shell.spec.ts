@@ -112,3 +112,17 @@ test('when the relay goes away the app says so and what to do, and recovers by i
   await expect(page.getByTestId('status')).toHaveText('Online', { timeout: 60_000 })
   await expect(page.getByRole('alert')).toHaveCount(0)
 })
+
+test('after a reload on This device, the space for others shows its figures', async ({
+  relay,
+  openPeer,
+}) => {
+  const { page } = await openPeer({ url: `${relay.url}/#/device` })
+  await peerIdOf(page)
+  const pledge = page.getByTestId('pledge')
+  await expect(pledge.getByTestId('pledge-pledged')).toBeVisible()
+  await page.reload()
+  await expect(page.getByRole('region', { name: 'This device' })).toBeVisible()
+  await expect(pledge.getByTestId('pledge-pledged')).toBeVisible()
+  await expect(pledge).not.toContainText('Coffer is starting')
+})
