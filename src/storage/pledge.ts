@@ -3,12 +3,14 @@ import type { CofferDB } from './db.ts'
 import { HELD_BYTES_KEY } from './holding-ledger.ts'
 
 export const PLEDGE_KEY = 'pledge-bytes'
-const MiB = 1024 * 1024
-const GiB = 1024 * MiB
+// Decimal units, as the app shows every size (and as the pledge form takes megabytes), so a
+// default of "2 GB" reads as 2 GB and not as 2.1 GB.
+const MB = 1_000_000
+const GB = 1000 * MB
 /** Pledge when the browser gives no estimate. */
-export const FALLBACK_PLEDGE_BYTES = 256 * MiB
+export const FALLBACK_PLEDGE_BYTES = 250 * MB
 /** A default never asks for more than this; the member can raise it in settings. */
-export const MAX_DEFAULT_PLEDGE_BYTES = 2 * GiB
+export const MAX_DEFAULT_PLEDGE_BYTES = 2 * GB
 /** Share of the space still available to the origin that the default pledges. */
 export const DEFAULT_PLEDGE_SHARE = 0.25
 
@@ -19,8 +21,8 @@ export interface StorageEstimateLike {
 }
 
 /**
- * Default pledge: a quarter of what the origin may still use, at most 2 GiB, rounded down to
- * whole MiB. The origin's own files and the browser's eviction headroom need the rest; a
+ * Default pledge: a quarter of what the origin may still use, at most 2 GB, rounded down to
+ * whole MB. The origin's own files and the browser's eviction headroom need the rest; a
  * member who wants to give more says so in settings.
  */
 export function defaultPledge(estimate: StorageEstimateLike | undefined): number {
@@ -29,7 +31,7 @@ export function defaultPledge(estimate: StorageEstimateLike | undefined): number
   const usage = Math.max(0, estimate?.usage ?? 0)
   const available = Math.max(0, quota - usage)
   const bytes = Math.min(MAX_DEFAULT_PLEDGE_BYTES, available * DEFAULT_PLEDGE_SHARE)
-  return Math.floor(bytes / MiB) * MiB
+  return Math.floor(bytes / MB) * MB
 }
 
 /** The member's pledge, or the default for `estimate` when none was set. */

@@ -63,19 +63,20 @@ describe('holding ledger', () => {
 })
 
 describe('pledge', () => {
-  it('defaults to a quarter of the free quota, capped at 2 GiB, in whole MiB', () => {
-    expect(defaultPledge({ quota: 1000 * MiB, usage: 200 * MiB })).toBe(200 * MiB)
-    expect(defaultPledge({ quota: 100 * 1024 * MiB, usage: 0 })).toBe(2 * 1024 * MiB)
-    expect(defaultPledge({ quota: 10 * MiB + 5, usage: 0 })).toBe(2 * MiB)
+  it('defaults to a quarter of the free quota, capped at 2 GB, in whole MB', () => {
+    const MB = 1_000_000
+    expect(defaultPledge({ quota: 1000 * MB, usage: 200 * MB })).toBe(200 * MB)
+    expect(defaultPledge({ quota: 100_000 * MB, usage: 0 })).toBe(2000 * MB)
+    expect(defaultPledge({ quota: 10 * MB + 5, usage: 0 })).toBe(2 * MB)
     expect(defaultPledge({ quota: 100, usage: 200 })).toBe(0)
-    expect(defaultPledge(undefined)).toBe(256 * MiB)
-    expect(defaultPledge({})).toBe(256 * MiB)
+    expect(defaultPledge(undefined)).toBe(250 * MB)
+    expect(defaultPledge({})).toBe(250 * MB)
   })
 
   it('stores an edited pledge and reports pledged, used and free', async () => {
-    expect(await loadPledge(db, { quota: 400 * MiB, usage: 0 })).toBe(100 * MiB)
+    expect(await loadPledge(db, { quota: 400_000_000, usage: 0 })).toBe(100_000_000)
     await savePledge(db, 1000)
-    expect(await loadPledge(db, { quota: 400 * MiB })).toBe(1000)
+    expect(await loadPledge(db, { quota: 400_000_000 })).toBe(1000)
     await new IdbHoldingLedger(db, 'me').add({ cid: 'x', owner: 'o', size: 300, storedAt: 0 })
     expect(await pledgeUsage(db)).toEqual({ pledged: 1000, used: 300, free: 700 })
     await expect(savePledge(db, -1)).rejects.toThrow(RangeError)
