@@ -82,6 +82,8 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       maxHeaderSize: config.maxHeaderBytes,
       headersTimeout: config.headersTimeout * 1000,
       requestTimeout: config.requestTimeout * 1000,
+      // How often Node enforces the two timeouts above (its default is every 30 s).
+      connectionsCheckingInterval: Math.min(config.headersTimeout, config.requestTimeout) * 250,
     },
     (req, res) => {
       handleRequest(req, res).catch((err: unknown) => {
@@ -91,12 +93,14 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       })
     },
   )
-  // Node answers a malformed or oversized request head itself; only make sure a socket
-  // error there is logged rather than thrown.
-  server.on('clientError', (err, socket) => {
+  // A request head Node cannot parse, or one over --max-header-bytes, is answered here and
+  // counted, and its socket closed.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log('HTTP client error - %e', err)
-    if ((err as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW') refused('header-size')
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    const overflow = err.code === 'HPE_HEADER_OVERFLOW'
+    if (overflow) refused('header-size')
+    const answer = overflow ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    if (socket.writable) socket.end(`HTTP/1.1 ${answer}\r\nConnection: close\r\n\r\n`)
     socket.destroy()
   })
 
