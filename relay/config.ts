@@ -2,16 +2,12 @@ import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.ts'
-import {
-  DEFAULT_DATA_DIR,
-  DEFAULT_HOST,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MAX_RESERVATIONS,
-  DEFAULT_PORT,
-  IDENTITY_FILE,
-} from './constants.ts'
+import { isIP } from 'node:net'
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, IDENTITY_FILE } from './constants.ts'
+import { LIMIT_FLAGS, limitHelp, type RelayLimits } from './limits.ts'
+import { normaliseIp } from './client-address.ts'
 
-export interface RelayConfig {
+export interface RelayConfig extends RelayLimits {
   /** Interface to listen on; 0.0.0.0 for all. */
   host: string
   /** TCP port for HTTP and WebSocket together; 0 picks a free port. */
@@ -22,8 +18,8 @@ export interface RelayConfig {
   dataDir: string
   /** Protobuf-encoded private key; created on first start so the peer ID is stable. */
   identityFile: string
-  maxReservations: number
-  maxConnections: number
+  /** Reverse proxies whose X-Forwarded-For names the real client. */
+  trustedProxies: string[]
   /** Directory of a built web app to serve, or undefined. */
   appDir?: string
 }
@@ -43,10 +39,14 @@ Options (each also settable by the environment variable shown):
   --data-dir <dir>          state directory                   COFFER_RELAY_DATA_DIR  (default ./${DEFAULT_DATA_DIR})
   --identity <file>         private key file, created on      COFFER_RELAY_IDENTITY  (default <data-dir>/${IDENTITY_FILE})
                             first start; keeps the peer ID stable
-  --max-reservations <n>    circuit relay reservations        COFFER_RELAY_MAX_RESERVATIONS (default ${DEFAULT_MAX_RESERVATIONS})
-  --max-connections <n>     open connections                  COFFER_RELAY_MAX_CONNECTIONS  (default ${DEFAULT_MAX_CONNECTIONS})
+  --trusted-proxy <ip>      a reverse proxy whose             COFFER_RELAY_TRUSTED_PROXIES (comma-separated)
+                            X-Forwarded-For header is believed (repeatable); from any
+                            other peer the header is ignored
   --app <dir>               serve this built web app at /     COFFER_RELAY_APP
   -h, --help                show this help
+
+Limits (per client IP = per TCP peer, or per forwarded address behind a trusted proxy):
+${limitHelp()}
 
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a runtime failure,
 2 on a bad flag or value.
@@ -70,8 +70,8 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
         announce: { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
         identity: { type: 'string' },
-        'max-reservations': { type: 'string' },
-        'max-connections': { type: 'string' },
+        'trusted-proxy': { type: 'string', multiple: true },
+        ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
         app: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -117,20 +117,19 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     cwd,
     str('identity', 'COFFER_RELAY_IDENTITY') ?? join(dataDir, IDENTITY_FILE),
   )
-  const maxReservations = int(
-    str('max-reservations', 'COFFER_RELAY_MAX_RESERVATIONS'),
-    '--max-reservations',
-    DEFAULT_MAX_RESERVATIONS,
-    1,
-    1_000_000,
+  const limits = {} as RelayLimits
+  for (const f of LIMIT_FLAGS) {
+    limits[f.key] = int(str(f.flag, f.env), `--${f.flag}`, f.fallback, f.min, f.max)
+  }
+  const proxyFlag = values['trusted-proxy']
+  const trustedProxies = (
+    Array.isArray(proxyFlag) ? proxyFlag : (env.COFFER_RELAY_TRUSTED_PROXIES ?? '').split(',')
   )
-  const maxConnections = int(
-    str('max-connections', 'COFFER_RELAY_MAX_CONNECTIONS'),
-    '--max-connections',
-    DEFAULT_MAX_CONNECTIONS,
-    1,
-    1_000_000,
-  )
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  for (const p of trustedProxies) {
+    if (isIP(p) === 0) throw new ConfigError(`--trusted-proxy must be an IP address, got "${p}"`)
+  }
   const app = str('app', 'COFFER_RELAY_APP')
   const config: RelayConfig = {
     host,
@@ -138,8 +137,8 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     announce,
     dataDir,
     identityFile,
-    maxReservations,
-    maxConnections,
+    trustedProxies: trustedProxies.map(normaliseIp),
+    ...limits,
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)
   return { help: false, config }

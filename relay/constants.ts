@@ -11,3 +11,41 @@ export const DISCOVERY_TOPIC_PREFIX = '/coffer/discovery/1.0.0/'
 export const MAX_DISCOVERY_TOPICS = 10_000
 /** Discovery messages are a peer ID and a few addresses. */
 export const MAX_PUBSUB_MESSAGE_BYTES = 16 * 1024
+/** Open WebSockets from one client IP (a community centre behind one NAT fits well inside). */
+export const DEFAULT_MAX_CONNECTIONS_PER_IP = 128
+/**
+ * New connections per second from one client IP (libp2p's default of 5 would turn away a
+ * community centre's members reconnecting together after a relay restart).
+ */
+export const DEFAULT_CONNECTION_RATE_PER_IP = 20
+/** Connections still in the noise/yamux handshake, all clients together. */
+export const DEFAULT_MAX_PENDING_UPGRADES = 256
+/** Seconds a new connection has to finish its noise and yamux handshake. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_S = 10
+/**
+ * Seconds a connection may stay open without a reservation or a relayed circuit, so idle
+ * sockets held by a stranger cannot use up the connection limits; 0 keeps them.
+ */
+export const DEFAULT_IDLE_TIMEOUT_S = 60
+/** Largest WebSocket message: libp2p's noise frames are at most 64 KiB. */
+export const DEFAULT_MAX_WS_PAYLOAD = 256 * 1024
+/** Bytes queued to one socket before the relay waits for it to drain. */
+export const WS_MAX_BUFFERED_BYTES = 1024 * 1024
+/** Concurrent inbound yamux streams on one connection. */
+export const DEFAULT_MAX_STREAMS = 64
+/** Reservations held by peers behind one IP. */
+export const DEFAULT_MAX_RESERVATIONS_PER_IP = 64
+/** Bytes one relayed connection may carry (signalling only; shards never go through). */
+export const DEFAULT_RELAY_DATA_LIMIT = 128 * 1024
+/** Seconds one relayed connection may stay open. */
+export const DEFAULT_RELAY_DURATION_S = 120
+/** Request line and headers, together. */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+/** Request bodies: the relay takes none, so only a small one is read at all. */
+export const DEFAULT_MAX_BODY_BYTES = 1024
+/** Seconds for a client to send its whole request head (slowloris). */
+export const DEFAULT_HEADERS_TIMEOUT_S = 10
+/** Seconds for a whole request, body included. */
+export const DEFAULT_REQUEST_TIMEOUT_S = 30
+/** The relay's gossipsub mesh degree: large enough to mesh with every member of a co-op. */
+export const RELAY_MESH_DEGREE = 10_000

@@ -1,8 +1,6 @@
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { connect, type Socket } from 'node:net'
+import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Duplex } from 'node:stream'
 import { extname, join, normalize, sep } from 'node:path'
 
 const TYPES: Record<string, string> = {
@@ -31,7 +29,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text)
 }
 
-/** Serves a file of a built web app; false when the path is not a file of it. */
+/**
+ * Serves a regular file of a built web app; false when the path is not one. A symlink is
+ * followed only when its target is inside the app folder too; a bad path answers 400.
+ */
 export async function serveStatic(
   root: string,
   req: IncomingMessage,
@@ -40,19 +41,27 @@ export async function serveStatic(
   if (req.method !== 'GET' && req.method !== 'HEAD') return false
   let pathname: string
   try {
-    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://relay.invalid').pathname)
   } catch {
-    return false
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+    res.end('Bad request\n')
+    return true
   }
+  if (pathname.includes('\0')) return false
   if (pathname.endsWith('/')) pathname += 'index.html'
   const file = normalize(join(root, pathname))
   if (file !== root && !file.startsWith(root + sep)) return false
   let size: number
+  let real: string
   try {
-    const s = await stat(file)
+    const realRoot = await realpath(root)
+    real = await realpath(file)
+    if (!real.startsWith(realRoot + sep)) return false
+    const s = await stat(real)
     if (!s.isFile()) return false
     size = s.size
   } catch {
+    // Missing, unreadable or a dangling link: not a file of the app.
     return false
   }
   // Hashed build assets never change; everything else (index.html, sw.js, the manifest)
@@ -68,43 +77,6 @@ export async function serveStatic(
     res.end()
     return true
   }
-  createReadStream(file).pipe(res)
+  createReadStream(real).pipe(res)
   return true
-}
-
-/**
- * Hands a WebSocket upgrade to the libp2p listener on a loopback port, so browsers reach
- * HTTP and libp2p on one public port (@libp2p/websockets owns its HTTP server and answers
- * plain requests with 400).
- */
-export function proxyUpgrade(
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  targetPort: number,
-  sockets: Set<Socket | Duplex>,
-): void {
-  const upstream = connect({ host: '127.0.0.1', port: targetPort })
-  sockets.add(upstream)
-  sockets.add(socket)
-  const cleanup = (): void => {
-    upstream.destroy()
-    socket.destroy()
-    sockets.delete(upstream)
-    sockets.delete(socket)
-  }
-  upstream.on('error', cleanup)
-  socket.on('error', cleanup)
-  upstream.on('close', cleanup)
-  socket.on('close', cleanup)
-  upstream.on('connect', () => {
-    let headText = `${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1\r\n`
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      headText += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`
-    }
-    upstream.write(headText + '\r\n')
-    if (head.length > 0) upstream.write(head)
-    socket.pipe(upstream)
-    upstream.pipe(socket)
-  })
 }

@@ -1,10 +1,9 @@
 import '../src/core/polyfills.ts'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { networkInterfaces } from 'node:os'
 import { createLibp2p, type Libp2p } from 'libp2p'
-import { webSockets } from '@libp2p/websockets'
 import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
@@ -15,12 +14,22 @@ import { logger } from '@libp2p/logger'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { loadOrCreateIdentity } from './identity.ts'
-import { proxyUpgrade, sendJson, serveStatic } from './http.ts'
+import { sendJson, serveStatic } from './http.ts'
+import { Inbound } from './inbound.ts'
+import { relayWebSockets } from './transport.ts'
+import {
+  closeIdleConnections,
+  dropReservationsOnDisconnect,
+  tooManyReservationsFromIp,
+} from './guards.ts'
+import type { Libp2p as AnyLibp2p } from '@libp2p/interface'
 import type { RelayConfig } from './config.ts'
 import {
   DISCOVERY_TOPIC_PREFIX,
   MAX_DISCOVERY_TOPICS,
   MAX_PUBSUB_MESSAGE_BYTES,
+  RELAY_MESH_DEGREE,
+  WS_MAX_BUFFERED_BYTES,
 } from './constants.ts'
 
 const log = logger('coffer:relay')
@@ -39,6 +48,12 @@ export interface RelayHealth {
   uptime: number
   connections: number
   reservations: number
+  /** WebSockets open now. */
+  sockets: number
+  /** Distinct client addresses among them. */
+  clientIps: number
+  /** Connections and requests refused since start, by reason. */
+  refusals: Record<string, number>
 }
 
 export interface RunningRelay {
@@ -57,27 +72,36 @@ export interface RunningRelay {
 export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const privateKey = await loadOrCreateIdentity(config.identityFile)
   const started = Date.now()
-  const sockets = new Set<Duplex>()
+  const refusals: Record<string, number> = {}
+  const refused = (reason: string): void => {
+    refusals[reason] = (refusals[reason] ?? 0) + 1
+  }
 
-  let node: Libp2p<RelayServices> | undefined
-  let wsPort = 0
-  const server: Server = createServer((req, res) => {
-    handleRequest(req, res).catch((err: unknown) => {
-      log.error('request failed - %e', err)
-      if (!res.headersSent) res.writeHead(500)
-      res.end()
-    })
-  })
-  server.on('upgrade', (req, socket, head) => {
-    if (wsPort === 0) {
-      socket.destroy()
-      return
-    }
-    proxyUpgrade(req, socket, head, wsPort, sockets)
-  })
-  server.on('connection', (s) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
+  const server: Server = createServer(
+    {
+      maxHeaderSize: config.maxHeaderBytes,
+      headersTimeout: config.headersTimeout * 1000,
+      requestTimeout: config.requestTimeout * 1000,
+      // How often Node enforces the two timeouts above (its default is every 30 s).
+      connectionsCheckingInterval: Math.min(config.headersTimeout, config.requestTimeout) * 250,
+    },
+    (req, res) => {
+      handleRequest(req, res).catch((err: unknown) => {
+        log.error('request failed - %e', err)
+        if (!res.headersSent) res.writeHead(500)
+        res.end()
+      })
+    },
+  )
+  // A request head Node cannot parse, or one over --max-header-bytes, is answered here and
+  // counted, and its socket closed.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log('HTTP client error - %e', err)
+    const overflow = err.code === 'HPE_HEADER_OVERFLOW'
+    if (overflow) refused('header-size')
+    const answer = overflow ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    if (socket.writable) socket.end(`HTTP/1.1 ${answer}\r\nConnection: close\r\n\r\n`)
+    socket.destroy()
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -89,36 +113,62 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   })
   const port = (server.address() as AddressInfo).port
 
+  const inbound = new Inbound({
+    host: config.host,
+    port,
+    maxPayload: config.maxWsPayload,
+    trustedProxies: new Set(config.trustedProxies),
+    maxPerIp: config.maxConnectionsPerIp,
+    maxSockets: config.maxConnections,
+    onRefused: refused,
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    inbound.handleUpgrade(req, socket, head)
+  })
+
   const announce = config.announce.length > 0 ? config.announce : listenAddrs(config.host, port)
 
+  // The gater runs inside libp2p, which exists only once createLibp2p returns.
+  const late: { guarded?: { libp2p: AnyLibp2p; relay: CircuitRelayService } } = {}
+  let libp2p: Libp2p<RelayServices>
   try {
-    node = await createLibp2p<RelayServices>({
+    libp2p = await createLibp2p<RelayServices>({
       privateKey,
-      addresses: {
-        // Loopback only: the public port above forwards WebSocket upgrades here.
-        listen: ['/ip4/127.0.0.1/tcp/0/ws'],
-        announce,
-      },
-      transports: [webSockets()],
+      addresses: { listen: [inbound.listenAddr.toString()], announce },
+      transports: [
+        relayWebSockets({
+          inbound,
+          maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+          inactivityTimeout: Math.max(config.idleTimeout, config.handshakeTimeout) * 2000,
+        }),
+      ],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [yamux({ maxInboundStreams: config.maxStreams })],
+      connectionGater: {
+        denyInboundRelayReservation: (peer) => {
+          if (late.guarded === undefined) return true
+          const deny = tooManyReservationsFromIp(late.guarded, peer, config.maxReservationsPerIp)
+          if (deny) refused('reservations-per-ip')
+          return deny
+        },
+      },
       connectionManager: {
         maxConnections: config.maxConnections,
-        // Every inbound connection arrives from 127.0.0.1 through the forwarder, so a
-        // per-host rate limit would throttle all users together.
-        inboundConnectionThreshold: config.maxConnections,
-        maxIncomingPendingConnections: Math.max(10, Math.ceil(config.maxConnections / 10)),
+        maxIncomingPendingConnections: config.maxPendingUpgrades,
+        inboundConnectionThreshold: config.connectionRatePerIp,
+        inboundUpgradeTimeout: config.handshakeTimeout * 1000,
       },
       services: {
         identify: identify(),
         ping: ping(),
         relay: circuitRelayServer({
-          reservations: { maxReservations: config.maxReservations },
+          reservations: {
+            maxReservations: config.maxReservations,
+            defaultDataLimit: BigInt(config.relayDataLimit),
+            defaultDurationLimit: config.relayDurationLimit * 1000,
+          },
         }),
-        pubsub: gossipsub({
-          allowPublishToZeroTopicPeers: true,
-          maxInboundDataLength: MAX_PUBSUB_MESSAGE_BYTES,
-        }),
+        pubsub: gossipsub(relayGossipsub()),
       },
     })
   } catch (err) {
@@ -126,9 +176,11 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     server.close()
     throw err
   }
-  const libp2p = node
-  wsPort = loopbackPort(libp2p)
+  const guarded = { libp2p, relay: libp2p.services.relay }
+  late.guarded = guarded
   const stopRouting = routeDiscoveryTopics(libp2p.services.pubsub)
+  const stopDropping = dropReservationsOnDisconnect(guarded)
+  const stopIdle = closeIdleConnections(guarded, config.idleTimeout * 1000, () => refused('idle'))
 
   const peerId = libp2p.peerId.toString()
   const multiaddrs = libp2p.getMultiaddrs().map((ma) => ma.toString())
@@ -140,20 +192,34 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     uptime: Math.round((Date.now() - started) / 1000),
     connections: libp2p.getConnections().length,
     reservations: libp2p.services.relay.reservations.size,
+    sockets: inbound.sockets,
+    clientIps: inbound.clientIps,
+    refusals: { ...refusals },
   })
 
-  async function handleRequest(
-    req: import('node:http').IncomingMessage,
-    res: import('node:http').ServerResponse,
-  ): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://x').pathname
+  async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!bodyWithinLimit(req, config.maxBodyBytes)) {
+      refused('body-size')
+      res.writeHead(413, { connection: 'close' })
+      res.end()
+      return
+    }
+    let path: string
+    try {
+      path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end('Bad request\n')
+      return
+    }
     if (path === '/health') {
       const h = health()
       sendJson(res, h.ok ? 200 : 503, h)
       return
     }
     if (path === '/config.json') {
-      sendJson(res, 200, { relays: relaysFor(req.headers.host) })
+      // From configuration only: a Host header is the client's to choose.
+      sendJson(res, 200, { relays: multiaddrs })
       return
     }
     if (config.appDir !== undefined && (await serveStatic(config.appDir, req, res))) return
@@ -161,32 +227,14 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     res.end('Not found\n')
   }
 
-  // Without --announce, point browsers at the host they loaded the app from, so a relay
-  // reached by LAN address or by name works without configuration.
-  function relaysFor(hostHeader: string | undefined): string[] {
-    if (config.announce.length > 0 || hostHeader === undefined) return multiaddrs
-    let hostname: string
-    try {
-      hostname = new URL(`http://${hostHeader}`).hostname
-    } catch {
-      return multiaddrs
-    }
-    const proto = /^\d+\.\d+\.\d+\.\d+$/.test(hostname)
-      ? 'ip4'
-      : hostname.startsWith('[')
-        ? 'ip6'
-        : 'dns4'
-    const h = proto === 'ip6' ? hostname.slice(1, -1) : hostname
-    return [`/${proto}/${h}/tcp/${port}/ws/p2p/${peerId}`]
-  }
-
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       stopRouting()
+      stopDropping()
+      stopIdle()
       server.close()
       server.closeAllConnections()
-      for (const s of sockets) s.destroy()
       await libp2p.stop()
     })()
     return stopping
@@ -196,22 +244,28 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   return { peerId, multiaddrs, url, port, libp2p, health, stop }
 }
 
-function loopbackPort(node: Libp2p): number {
-  // The transport manager is not public API; the loopback listener's port is found by
-  // matching what was asked for in `addresses.listen`.
-  const tm = (node as unknown as { components?: { transportManager?: TM } }).components
-    ?.transportManager
-  for (const l of tm?.getListeners() ?? []) {
-    for (const ma of l.getAddrs()) {
-      const m = /\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\/ws/.exec(ma.toString())
-      if (m?.[1] !== undefined) return Number(m[1])
-    }
+/**
+ * The relay is the hub of a star: every member reaches every other through it. It meshes
+ * with every subscriber (a mesh of the default 6–12 would leave the rest to lazy gossip),
+ * and gives no colocation penalty, since a co-op's members often share one NAT; the
+ * per-IP connection and reservation limits bound what one address can take instead.
+ */
+function relayGossipsub(): Parameters<typeof gossipsub>[0] {
+  return {
+    allowPublishToZeroTopicPeers: true,
+    maxInboundDataLength: MAX_PUBSUB_MESSAGE_BYTES,
+    D: RELAY_MESH_DEGREE,
+    Dlo: RELAY_MESH_DEGREE,
+    Dhi: RELAY_MESH_DEGREE,
+    scoreParams: { IPColocationFactorWeight: 0 },
   }
-  throw new Error('could not find the WebSocket listener port')
 }
 
-interface TM {
-  getListeners(): Array<{ getAddrs(): Array<{ toString(): string }> }>
+/** A request body within the limit (the relay reads no bodies, so only a declared length passes). */
+function bodyWithinLimit(req: IncomingMessage, max: number): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return false
+  const length = req.headers['content-length']
+  return length === undefined || Number(length) <= max
 }
 
 function listenAddrs(host: string, port: number): string[] {

@@ -35,6 +35,7 @@ import { build } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
 import { openLab, type Lab, type LinkShape } from './lab.ts'
 import { startRelay, type RunningRelay } from '../../relay/relay.ts'
+import { defaultLimits } from '../../relay/limits.ts'
 import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
 import { DISCOVERY_FAST_PHASE_MS } from '../../src/net/constants.ts'
 import type { Coop } from '../../src/net/types.ts'
@@ -489,6 +490,8 @@ try {
   ]
   const startBenchRelay = (host: string, dir: string) =>
     startRelay({
+      ...defaultLimits(),
+      trustedProxies: [],
       host,
       port: 0,
       announce: [],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { HELP, parseConfig } from '../../relay/config.ts'
+import { LIMIT_FLAGS, defaultLimits } from '../../relay/limits.ts'
 import { ConfigError } from '../../relay/errors.ts'
 import {
   DEFAULT_MAX_RESERVATIONS,
@@ -29,6 +30,8 @@ describe('relay configuration', () => {
     expect(c.maxReservations).toBe(DEFAULT_MAX_RESERVATIONS)
     expect(c.maxReservations).toBeGreaterThan(15)
     expect(c.appDir).toBeUndefined()
+    expect(c.trustedProxies).toEqual([])
+    for (const f of LIMIT_FLAGS) expect(c[f.key]).toBe(f.fallback)
   })
 
   it('reads every flag', () => {
@@ -50,8 +53,17 @@ describe('relay configuration', () => {
       '300',
       '--app',
       'dist',
+      '--trusted-proxy',
+      '10.0.0.1',
+      '--trusted-proxy',
+      '::1',
+      '--max-connections-per-ip',
+      '7',
     ])
     expect(c).toEqual({
+      ...defaultLimits(),
+      trustedProxies: ['10.0.0.1', '::1'],
+      maxConnectionsPerIp: 7,
       host: '127.0.0.1',
       port: 0,
       announce: ['/dns4/relay.example.org/tcp/443/wss', '/ip4/203.0.113.5/tcp/9090/ws'],
@@ -69,12 +81,16 @@ describe('relay configuration', () => {
       COFFER_RELAY_ANNOUNCE: '/dns4/a.example/tcp/443/wss, /dns4/b.example/tcp/443/wss',
       COFFER_RELAY_MAX_RESERVATIONS: '99',
       COFFER_RELAY_DATA_DIR: '/var/lib/coffer',
+      COFFER_RELAY_TRUSTED_PROXIES: '127.0.0.1, 10.1.2.3',
+      COFFER_RELAY_IDLE_TIMEOUT: '0',
     }
     const c = config([], env)
     expect(c.port).toBe(7000)
     expect(c.announce).toEqual(['/dns4/a.example/tcp/443/wss', '/dns4/b.example/tcp/443/wss'])
     expect(c.maxReservations).toBe(99)
     expect(c.identityFile).toBe('/var/lib/coffer/peer-key')
+    expect(c.trustedProxies).toEqual(['127.0.0.1', '10.1.2.3'])
+    expect(c.idleTimeout).toBe(0)
     expect(config(['--port', '7001'], env).port).toBe(7001)
   })
 
@@ -90,6 +106,9 @@ describe('relay configuration', () => {
       '--max-reservations',
       '--max-connections',
       '--app',
+      '--trusted-proxy',
+      ...LIMIT_FLAGS.map((f) => `--${f.flag}`),
+      ...LIMIT_FLAGS.map((f) => f.env),
     ]) {
       expect(HELP).toContain(flag)
     }
@@ -105,6 +124,9 @@ describe('relay configuration', () => {
     [['--announce', 'not-a-multiaddr'], /--announce must be a multiaddr/],
     [['--announce', '/ip4/1.2.3.4/tcp/80'], /WebSocket address/],
     [['--host', 'relay.example.org'], /--host must be an IP address/],
+    [['--trusted-proxy', 'proxy.example.org'], /--trusted-proxy must be an IP address/],
+    [['--max-ws-payload', '10'], /--max-ws-payload must be between/],
+    [['--max-connections-per-ip', 'many'], /--max-connections-per-ip must be a whole number/],
     [['positional'], /positional|Unexpected argument/i],
   ])('refuses %j', (argv, message) => {
     expect(() => parseConfig(argv)).toThrow(ConfigError)
