@@ -2,16 +2,20 @@ import { parseArgs } from 'node:util'
 import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.ts'
+import { ICE_OPTIONS, parseIceConfig, type IceConfig } from './ice.ts'
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_HOST,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_RESERVATIONS,
   DEFAULT_PORT,
+  DEFAULT_STUN_PORT,
+  DEFAULT_TURN_TTL_S,
   IDENTITY_FILE,
 } from './constants.ts'
 
-export interface RelayConfig {
+/** The ICE fields are filled by parseConfig; a relay started in code without them has no STUN or TURN. */
+export interface RelayConfig extends Partial<IceConfig> {
   /** Interface to listen on; 0.0.0.0 for all. */
   host: string
   /** TCP port for HTTP and WebSocket together; 0 picks a free port. */
@@ -46,6 +50,13 @@ Options (each also settable by the environment variable shown):
   --max-reservations <n>    circuit relay reservations        COFFER_RELAY_MAX_RESERVATIONS (default ${DEFAULT_MAX_RESERVATIONS})
   --max-connections <n>     open connections                  COFFER_RELAY_MAX_CONNECTIONS  (default ${DEFAULT_MAX_CONNECTIONS})
   --app <dir>               serve this built web app at /     COFFER_RELAY_APP
+  --stun-port <n>           built-in STUN server, UDP; 0 = off COFFER_RELAY_STUN_PORT (default ${DEFAULT_STUN_PORT})
+  --turn-url <url>          coturn server handed to members    COFFER_RELAY_TURN_URL  (comma-separated)
+                            with fresh credentials, e.g. turn:turn.example.org:3478 (repeatable)
+  --turn-secret-file <f>    coturn's static-auth-secret        COFFER_RELAY_TURN_SECRET_FILE
+  --turn-ttl <s>            lifetime of TURN credentials       COFFER_RELAY_TURN_TTL  (default ${DEFAULT_TURN_TTL_S})
+  --ice-server <spec>       extra server for members: "<url>"  COFFER_RELAY_ICE_SERVER (comma-separated)
+                            or "<url> <username> <credential>" (repeatable; none by default)
   -h, --help                show this help
 
 Exit codes: 0 after a clean shutdown (SIGINT/SIGTERM), 1 on a runtime failure,
@@ -74,6 +85,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
         'max-connections': { type: 'string' },
         app: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...ICE_OPTIONS,
       },
     }))
   } catch (err) {
@@ -140,6 +152,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     identityFile,
     maxReservations,
     maxConnections,
+    ...parseIceConfig(values, env, (p) => resolve(cwd, p)),
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)
   return { help: false, config }

@@ -17,6 +17,7 @@ import type { Ping } from '@libp2p/ping'
 import { loadOrCreateIdentity } from './identity.ts'
 import { proxyUpgrade, sendJson, serveStatic } from './http.ts'
 import type { RelayConfig } from './config.ts'
+import { startRelayIce, type RelayIce } from './ice.ts'
 import {
   DISCOVERY_TOPIC_PREFIX,
   MAX_DISCOVERY_TOPICS,
@@ -48,6 +49,8 @@ export interface RunningRelay {
   /** Base URL of the HTTP side (health, config.json, app). */
   url: string
   port: number
+  /** UDP port of the built-in STUN server, when it is on. */
+  stunPort: number | undefined
   libp2p: Libp2p<RelayServices>
   health(): RelayHealth
   stop(): Promise<void>
@@ -132,6 +135,16 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
 
   const peerId = libp2p.peerId.toString()
   const multiaddrs = libp2p.getMultiaddrs().map((ma) => ma.toString())
+  // ---- ICE: STUN built in, TURN credentials for coturn (relay/ice.ts)
+  let ice: RelayIce
+  try {
+    ice = await startRelayIce(config, multiaddrs)
+  } catch (err) {
+    server.closeAllConnections()
+    server.close()
+    await libp2p.stop()
+    throw err
+  }
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`
 
   const health = (): RelayHealth => ({
@@ -153,7 +166,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       return
     }
     if (path === '/config.json') {
-      sendJson(res, 200, { relays: relaysFor(req.headers.host) })
+      sendJson(res, 200, { relays: relaysFor(req.headers.host), iceServers: ice.servers() })
       return
     }
     if (config.appDir !== undefined && (await serveStatic(config.appDir, req, res))) return
@@ -188,12 +201,13 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       server.closeAllConnections()
       for (const s of sockets) s.destroy()
       await libp2p.stop()
+      await ice.stop()
     })()
     return stopping
   }
 
   log('relay %s listening on %s', peerId, url)
-  return { peerId, multiaddrs, url, port, libp2p, health, stop }
+  return { peerId, multiaddrs, url, port, stunPort: ice.stunPort, libp2p, health, stop }
 }
 
 function loopbackPort(node: Libp2p): number {
