@@ -106,13 +106,15 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   }
   const port = int(str('port', 'COFFER_RELAY_PORT'), '--port', DEFAULT_PORT, 0, 65535)
 
-  const announceFlag = values.announce
-  const announce = Array.isArray(announceFlag)
-    ? announceFlag
-    : (env.COFFER_RELAY_ANNOUNCE ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '')
+  const list = (flag: string, envName: string): string[] => {
+    const v = values[flag]
+    if (Array.isArray(v)) return v
+    return (env[envName] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  }
+  const announce = list('announce', 'COFFER_RELAY_ANNOUNCE')
   for (const a of announce) {
     try {
       multiaddr(a)
@@ -152,7 +154,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     identityFile,
     maxReservations,
     maxConnections,
-    ...parseIceConfig(values, env, (p) => resolve(cwd, p)),
+    ...parseIceConfig({ str, int, list, path: (p) => resolve(cwd, p) }),
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)
   return { help: false, config }

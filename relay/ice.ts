@@ -51,72 +51,48 @@ export const ICE_OPTIONS = {
   'ice-server': { type: 'string', multiple: true },
 } as const
 
+/** How config.ts reads one flag: the flag, else its variable; a whole number in range. */
+export interface FlagReaders {
+  str: (flag: string, envName: string) => string | undefined
+  int: (raw: string | undefined, flag: string, fallback: number, min: number, max: number) => number
+  list: (flag: string, envName: string) => string[]
+  path: (p: string) => string
+}
+
 /** Reads the ICE flags (or their COFFER_RELAY_* variables; lists are comma-separated). */
-export function parseIceConfig(
-  values: Record<string, string | string[] | boolean | undefined>,
-  env: Record<string, string | undefined>,
-  resolvePath: (p: string) => string,
-): IceConfig {
-  const one = (flag: string, envName: string): string | undefined => {
-    const v = values[flag]
-    if (typeof v === 'string') return v
-    const e = env[envName]
-    return e === undefined || e === '' ? undefined : e
-  }
-  const many = (flag: string, envName: string): string[] => {
-    const v = values[flag]
-    if (Array.isArray(v)) return v
-    return (env[envName] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-  }
-  const stunPort = whole(
-    one('stun-port', 'COFFER_RELAY_STUN_PORT'),
+export function parseIceConfig(read: FlagReaders): IceConfig {
+  const { str, int, list } = read
+  const stunPort = int(
+    str('stun-port', 'COFFER_RELAY_STUN_PORT'),
     '--stun-port',
     DEFAULT_STUN_PORT,
     0,
     65535,
   )
-  const turnTtl = whole(
-    one('turn-ttl', 'COFFER_RELAY_TURN_TTL'),
+  const turnTtl = int(
+    str('turn-ttl', 'COFFER_RELAY_TURN_TTL'),
     '--turn-ttl',
     DEFAULT_TURN_TTL_S,
     60,
     MAX_TURN_TTL_S,
   )
-  const turnUrls = many('turn-url', 'COFFER_RELAY_TURN_URL')
+  const turnUrls = list('turn-url', 'COFFER_RELAY_TURN_URL')
   for (const u of turnUrls) {
     if (!isIceUrl(u) || u.startsWith('stun')) {
       throw new ConfigError(`--turn-url must be a turn: or turns: URL, got "${u}"`)
     }
   }
-  const secretFile = one('turn-secret-file', 'COFFER_RELAY_TURN_SECRET_FILE')
+  const secretFile = str('turn-secret-file', 'COFFER_RELAY_TURN_SECRET_FILE')
   if ((secretFile === undefined) !== (turnUrls.length === 0)) {
     throw new ConfigError('--turn-url and --turn-secret-file go together')
   }
-  const extra = many('ice-server', 'COFFER_RELAY_ICE_SERVER')
+  const extra = list('ice-server', 'COFFER_RELAY_ICE_SERVER')
   if (extra.length > MAX_ICE_SERVER_FLAGS) {
     throw new ConfigError(`at most ${MAX_ICE_SERVER_FLAGS} --ice-server`)
   }
   const config: IceConfig = { stunPort, turnUrls, turnTtl, iceServers: extra.map(parseIceServer) }
-  if (secretFile !== undefined) config.turnSecretFile = resolvePath(secretFile)
+  if (secretFile !== undefined) config.turnSecretFile = read.path(secretFile)
   return config
-}
-
-function whole(
-  raw: string | undefined,
-  flag: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback
-  const n = /^\d+$/.test(raw) ? Number(raw) : NaN
-  if (!(n >= min && n <= max)) {
-    throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}"`)
-  }
-  return n
 }
 
 /** Parses one `--ice-server` value: `<url>` or `<url> <username> <credential>`. */

@@ -118,7 +118,7 @@ export async function turnAllocate(
         })
         socket.send(msg, server.port, server.host)
       })
-    const transport = attr(0x0019, Buffer.from([17, 0, 0, 0]))
+    const transport = stunAttr(0x0019, Buffer.from([17, 0, 0, 0]))
     const first = await ask(stunMessage(0x0003, [transport]))
     const a = readAttrs(first)
     const realm = a.get(0x0014)
@@ -127,9 +127,9 @@ export async function turnAllocate(
     const key = createHash('md5').update(`${username}:${realm.toString()}:${password}`).digest()
     const body = [
       transport,
-      attr(0x0006, Buffer.from(username)),
-      attr(0x0014, realm),
-      attr(0x0015, nonce),
+      stunAttr(0x0006, Buffer.from(username)),
+      stunAttr(0x0014, realm),
+      stunAttr(0x0015, nonce),
     ]
     const msg = stunMessage(0x0003, body, key)
     const answer = await ask(msg)
@@ -150,7 +150,8 @@ export async function turnAllocate(
   }
 }
 
-function attr(type: number, value: Buffer): Buffer {
+/** One STUN attribute, padded to 4 bytes. */
+export function stunAttr(type: number, value: Buffer): Buffer {
   const a = Buffer.alloc(4 + Math.ceil(value.length / 4) * 4)
   a.writeUInt16BE(type, 0)
   a.writeUInt16BE(value.length, 2)
@@ -173,7 +174,7 @@ function stunMessage(type: number, attrs: Buffer[], key?: Buffer): Buffer {
   const mac = createHmac('sha1', key)
     .update(Buffer.concat([head, body]))
     .digest()
-  return Buffer.concat([head, body, attr(0x0008, mac)])
+  return Buffer.concat([head, body, stunAttr(0x0008, mac)])
 }
 
 function readAttrs(msg: Buffer): Map<number, Buffer> {

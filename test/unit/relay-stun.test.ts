@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createSocket, type Socket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
 import { startStunServer, type StunServer } from '../../relay/stun.ts'
+import { stunAttr } from '../e2e/coturn.ts'
 
 const COOKIE = 0x2112a442
 
@@ -13,14 +14,6 @@ function bindingRequest(txId: Buffer, attributes: Buffer = Buffer.alloc(0)): Buf
   head.writeUInt32BE(COOKIE, 4)
   txId.copy(head, 8)
   return Buffer.concat([head, attributes])
-}
-
-function attr(type: number, value: Buffer): Buffer {
-  const a = Buffer.alloc(4 + Math.ceil(value.length / 4) * 4)
-  a.writeUInt16BE(type, 0)
-  a.writeUInt16BE(value.length, 2)
-  value.copy(a, 4)
-  return a
 }
 
 /** Reads the attributes of a STUN message by type. */
@@ -92,9 +85,9 @@ describe('built-in STUN server (RFC 8489 Binding)', () => {
   it('ignores what a browser adds that it need not understand (PRIORITY, SOFTWARE, FINGERPRINT)', async () => {
     const { server, client, replies } = await setup()
     const extra = Buffer.concat([
-      attr(0x0024, Buffer.alloc(4, 1)),
-      attr(0x8022, Buffer.from('test client')),
-      attr(0x8028, Buffer.alloc(4, 7)),
+      stunAttr(0x0024, Buffer.alloc(4, 1)),
+      stunAttr(0x8022, Buffer.from('test client')),
+      stunAttr(0x8028, Buffer.alloc(4, 7)),
     ])
     await send(client, server.port, bindingRequest(randomBytes(12), extra))
     await until(() => replies.length === 1)
@@ -103,7 +96,11 @@ describe('built-in STUN server (RFC 8489 Binding)', () => {
 
   it('answers an unknown comprehension-required attribute with 420 naming it', async () => {
     const { server, client, replies } = await setup()
-    await send(client, server.port, bindingRequest(randomBytes(12), attr(0x7777, Buffer.alloc(4))))
+    await send(
+      client,
+      server.port,
+      bindingRequest(randomBytes(12), stunAttr(0x7777, Buffer.alloc(4))),
+    )
     await until(() => replies.length === 1)
     const reply = replies[0] ?? Buffer.alloc(0)
     expect(reply.readUInt16BE(0)).toBe(0x0111)
@@ -134,7 +131,7 @@ describe('built-in STUN server (RFC 8489 Binding)', () => {
       indication,
       response,
       truncatedAttr,
-      bindingRequest(randomBytes(12), attr(0x8022, Buffer.alloc(600))),
+      bindingRequest(randomBytes(12), stunAttr(0x8022, Buffer.alloc(600))),
     ]
     for (const b of bad) await send(client, server.port, b)
     await until(() => server.stats.dropped === bad.length)
