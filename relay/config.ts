@@ -3,11 +3,20 @@ import { join, resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.ts'
 import { isIP } from 'node:net'
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, IDENTITY_FILE } from './constants.ts'
+import { ICE_OPTIONS, parseIceConfig, type IceConfig } from './ice.ts'
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_STUN_PORT,
+  DEFAULT_TURN_TTL_S,
+  IDENTITY_FILE,
+} from './constants.ts'
 import { LIMIT_FLAGS, limitHelp, type RelayLimits } from './limits.ts'
 import { normaliseIp } from './client-address.ts'
 
-export interface RelayConfig extends RelayLimits {
+/** The ICE fields are filled by parseConfig; a relay started in code without them has no STUN or TURN. */
+export interface RelayConfig extends RelayLimits, Partial<IceConfig> {
   /** Interface to listen on; 0.0.0.0 for all. */
   host: string
   /** TCP port for HTTP and WebSocket together; 0 picks a free port. */
@@ -43,6 +52,13 @@ Options (each also settable by the environment variable shown):
                             X-Forwarded-For header is believed (repeatable); from any
                             other peer the header is ignored
   --app <dir>               serve this built web app at /     COFFER_RELAY_APP
+  --stun-port <n>           built-in STUN server, UDP; 0 = off COFFER_RELAY_STUN_PORT (default ${DEFAULT_STUN_PORT})
+  --turn-url <url>          coturn server handed to members    COFFER_RELAY_TURN_URL  (comma-separated)
+                            with fresh credentials, e.g. turn:turn.example.org:3478 (repeatable)
+  --turn-secret-file <f>    coturn's static-auth-secret        COFFER_RELAY_TURN_SECRET_FILE
+  --turn-ttl <s>            lifetime of TURN credentials       COFFER_RELAY_TURN_TTL  (default ${DEFAULT_TURN_TTL_S})
+  --ice-server <spec>       extra server for members: "<url>"  COFFER_RELAY_ICE_SERVER (comma-separated)
+                            or "<url> <username> <credential>" (repeatable; none by default)
   -h, --help                show this help
 
 Limits (per client IP = per TCP peer, or per forwarded address behind a trusted proxy):
@@ -74,6 +90,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
         ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
         app: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        ...ICE_OPTIONS,
       },
     }))
   } catch (err) {
@@ -94,13 +111,15 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   }
   const port = int(str('port', 'COFFER_RELAY_PORT'), '--port', DEFAULT_PORT, 0, 65535)
 
-  const announceFlag = values.announce
-  const announce = Array.isArray(announceFlag)
-    ? announceFlag
-    : (env.COFFER_RELAY_ANNOUNCE ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '')
+  const list = (flag: string, envName: string): string[] => {
+    const v = values[flag]
+    if (Array.isArray(v)) return v
+    return (env[envName] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  }
+  const announce = list('announce', 'COFFER_RELAY_ANNOUNCE')
   for (const a of announce) {
     try {
       multiaddr(a)
@@ -121,12 +140,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   for (const f of LIMIT_FLAGS) {
     limits[f.key] = int(str(f.flag, f.env), `--${f.flag}`, f.fallback, f.min, f.max)
   }
-  const proxyFlag = values['trusted-proxy']
-  const trustedProxies = (
-    Array.isArray(proxyFlag) ? proxyFlag : (env.COFFER_RELAY_TRUSTED_PROXIES ?? '').split(',')
-  )
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
+  const trustedProxies = list('trusted-proxy', 'COFFER_RELAY_TRUSTED_PROXIES')
   for (const p of trustedProxies) {
     if (isIP(p) === 0) throw new ConfigError(`--trusted-proxy must be an IP address, got "${p}"`)
   }
@@ -139,6 +153,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     identityFile,
     trustedProxies: trustedProxies.map(normaliseIp),
     ...limits,
+    ...parseIceConfig({ str, int, list, path: (p) => resolve(cwd, p) }),
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)
   return { help: false, config }

@@ -49,3 +49,28 @@ export const DEFAULT_HEADERS_TIMEOUT_S = 10
 export const DEFAULT_REQUEST_TIMEOUT_S = 30
 /** The relay's gossipsub mesh degree: large enough to mesh with every member of a co-op. */
 export const RELAY_MESH_DEGREE = 10_000
+
+// ---- STUN and TURN (relay/stun.ts, relay/turn.ts, relay/ice.ts)
+/** The IANA STUN port; members' browsers reach it over UDP. */
+export const DEFAULT_STUN_PORT = 3478
+/** A Binding request is a header and a few attributes; RFC 8489 §6.1 keeps messages under 548. */
+export const STUN_MAX_MESSAGE_BYTES = 548
+/** A browser sends a few Binding requests per ICE gathering; a flood from one address is not that. */
+export const DEFAULT_STUN_IP_RATE = 10
+export const DEFAULT_STUN_IP_BURST = 40
+/** Replies per second in total, so the port cannot be used to flood anyone. */
+export const DEFAULT_STUN_GLOBAL_RATE = 5_000
+export const DEFAULT_STUN_MAX_TRACKED_IPS = 10_000
+/**
+ * Lifetime of the TURN credentials handed to members. coturn refuses an expired credential
+ * also when an allocation is refreshed, so a connection through TURN lasts at most this long
+ * before the peers dial again (with fresh credentials); short enough that a leaked one is
+ * soon useless.
+ */
+export const DEFAULT_TURN_TTL_S = 3_600
+export const MAX_TURN_TTL_S = 86_400
+export const MAX_TURN_SECRET_BYTES = 4_096
+export const MAX_ICE_URL_CHARS = 256
+/** Chromium warns, and gathers slower, with five or more ICE servers. */
+export const MAX_STUN_URLS = 2
+export const MAX_ICE_SERVER_FLAGS = 4

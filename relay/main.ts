@@ -22,6 +22,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   const out = [
     `Coffer relay ${relay.peerId}`,
     `HTTP: ${relay.url} (GET /health, GET /config.json${parsed.config.appDir !== undefined ? ', app' : ''})`,
+    ...(relay.stunPort !== undefined ? [`STUN: udp ${relay.stunPort}`] : []),
     'Multiaddrs:',
     ...relay.multiaddrs.map((a) => `  ${a}`),
     '',

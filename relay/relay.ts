@@ -24,6 +24,7 @@ import {
 } from './guards.ts'
 import type { Libp2p as AnyLibp2p } from '@libp2p/interface'
 import type { RelayConfig } from './config.ts'
+import { startRelayIce, type RelayIce } from './ice.ts'
 import {
   DISCOVERY_TOPIC_PREFIX,
   MAX_DISCOVERY_TOPICS,
@@ -63,6 +64,8 @@ export interface RunningRelay {
   /** Base URL of the HTTP side (health, config.json, app). */
   url: string
   port: number
+  /** UDP port of the built-in STUN server, when it is on. */
+  stunPort: number | undefined
   libp2p: Libp2p<RelayServices>
   health(): RelayHealth
   stop(): Promise<void>
@@ -184,6 +187,16 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
 
   const peerId = libp2p.peerId.toString()
   const multiaddrs = libp2p.getMultiaddrs().map((ma) => ma.toString())
+  // ---- ICE: STUN built in, TURN credentials for coturn (relay/ice.ts)
+  let ice: RelayIce
+  try {
+    ice = await startRelayIce(config, multiaddrs)
+  } catch (err) {
+    server.closeAllConnections()
+    server.close()
+    await libp2p.stop()
+    throw err
+  }
   const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`
 
   const health = (): RelayHealth => ({
@@ -219,7 +232,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     }
     if (path === '/config.json') {
       // From configuration only: a Host header is the client's to choose.
-      sendJson(res, 200, { relays: multiaddrs })
+      sendJson(res, 200, { relays: multiaddrs, iceServers: ice.servers() })
       return
     }
     if (config.appDir !== undefined && (await serveStatic(config.appDir, req, res))) return
@@ -236,12 +249,13 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       server.close()
       server.closeAllConnections()
       await libp2p.stop()
+      await ice.stop()
     })()
     return stopping
   }
 
   log('relay %s listening on %s', peerId, url)
-  return { peerId, multiaddrs, url, port, libp2p, health, stop }
+  return { peerId, multiaddrs, url, port, stunPort: ice.stunPort, libp2p, health, stop }
 }
 
 /**

@@ -49,3 +49,17 @@ export const MAX_PUBSUB_MESSAGE_BYTES = 16 * 1024
  * 256 KiB messages, which carry shards with far fewer per-message costs.
  */
 export const WEBRTC_MAX_MESSAGE_BYTES = 256 * 1024
+
+// ---- ICE (src/net/ice.ts)
+/** The relay's /config.json is a few relay addresses and ICE servers. */
+export const MAX_ICE_CONFIG_BYTES = 64 * 1024
+/** Chromium warns, and gathers slower, with five or more ICE servers. */
+export const MAX_ICE_SERVERS = 4
+export const MAX_ICE_URLS_PER_SERVER = 4
+export const MAX_ICE_FIELD_CHARS = 256
+/** A dial waits for this at most; then it goes on with what it had (or host candidates). */
+export const ICE_FETCH_TIMEOUT_MS = 5_000
+/** ICE servers without TURN credentials are asked for again after this long. */
+export const ICE_CACHE_MS = 10 * 60_000
+/** TURN credentials are replaced this long before they expire. */
+export const ICE_REFRESH_BEFORE_EXPIRY_S = 300

@@ -10,6 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { cofferFetch, type CofferFetch } from './fetch/index.ts'
 import { cofferGater } from './gater.ts'
+import { coopIce } from './ice.ts'
 import { NoRelayError } from './errors.ts'
 import { WEBRTC_MAX_MESSAGE_BYTES } from './constants.ts'
 
@@ -61,6 +62,8 @@ export async function createGuestNode(
     }
   }
   if (relays.length === 0) throw new NoRelayError('the link names no usable relay')
+  // The link's relays name the ICE servers, as for members: never libp2p's public defaults.
+  const ice = coopIce({ relays })
   const privateKey = await generateKeyPair('Ed25519')
   options.signal?.throwIfAborted()
   const libp2p = (await createLibp2p({
@@ -68,12 +71,15 @@ export async function createGuestNode(
     addresses: { listen: ['/webrtc'] },
     transports: [
       webSockets(),
-      webRTC({ dataChannel: { maxMessageSize: WEBRTC_MAX_MESSAGE_BYTES } }),
+      webRTC({
+        dataChannel: { maxMessageSize: WEBRTC_MAX_MESSAGE_BYTES },
+        rtcConfiguration: () => ice.rtcConfiguration(),
+      }),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: cofferGater(),
+    connectionGater: cofferGater({ named: relays }),
     // Pings stall behind bulk WebRTC transfers; aborting then killed healthy connections.
     connectionMonitor: { abortConnectionOnPingFailure: false },
     services: {

@@ -27,6 +27,8 @@ import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { CofferNode, CofferNodeEvents, Coop, NodeStatus, PeerView } from './types.ts'
 import { acquireIdentity, type IdentitySlot } from './identity.ts'
 import { cofferGater } from './gater.ts'
+import { coopIce, type CoopIce } from './ice.ts'
+import { PeerLinks } from './peer-links.ts'
 import { AnnounceSchedule, type MemberLinks } from './announce-schedule.ts'
 import { discoveryTopic } from './coop.ts'
 import { DirectDialError, NoRelayError } from './errors.ts'
@@ -36,6 +38,7 @@ import {
   DISCOVERY_SLOW_INTERVAL_MS,
   FALLBACK_DIAL_AFTER_MS,
   MAX_PUBSUB_MESSAGE_BYTES,
+  MEMBER_QUIET_MS,
   RELAY_RETRY_MAX_MS,
   RELAY_RETRY_MIN_MS,
   WEBRTC_MAX_MESSAGE_BYTES,
@@ -103,6 +106,8 @@ export async function createCofferNode(
   }
   if (relayIds.size === 0) throw new NoRelayError('the co-op lists no relay with a peer ID')
 
+  // The only place this node's RTCPeerConnections get their ICE servers: the co-op's own.
+  const ice = coopIce({ relays: coop.relays })
   const identity = await acquireIdentity({ dbName: init.dbName, signal: options.signal })
   try {
     const topic = await discoveryTopic(coop.id)
@@ -141,12 +146,15 @@ export async function createCofferNode(
         addresses: { listen: ['/p2p-circuit', '/webrtc'] },
         transports: [
           webSockets(),
-          webRTC({ dataChannel: { maxMessageSize: WEBRTC_MAX_MESSAGE_BYTES } }),
+          webRTC({
+            dataChannel: { maxMessageSize: WEBRTC_MAX_MESSAGE_BYTES },
+            rtcConfiguration: () => ice.rtcConfiguration(),
+          }),
           circuitRelayTransport(),
         ],
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
-        connectionGater: cofferGater(),
+        connectionGater: cofferGater({ named: coop.relays }),
         // Pings stall behind bulk WebRTC transfers; aborting then killed healthy connections.
         connectionMonitor: { abortConnectionOnPingFailure: false },
         peerDiscovery: [
@@ -180,7 +188,7 @@ export async function createCofferNode(
     ) as unknown as CofferHelia
     await helia.start()
     late.fetch = helia.libp2p.services.fetch
-    const node = new Node(coop, helia, topic, relays, relayIds, identity, db, {
+    const node = new Node(coop, helia, topic, relays, relayIds, identity, db, ice, {
       announce: () => announcer?._broadcast(),
       interval: init.discoveryInterval ?? DISCOVERY_INTERVAL_MS,
     })
@@ -238,6 +246,8 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   #abort = new AbortController()
   #announce: () => void
   #schedule: AnnounceSchedule
+  #ice: CoopIce
+  #peerLinks = new PeerLinks()
   #links: MemberLinks = {
     lastHeard: () => [...this.#members].map(([id, m]) => [id, m.lastHeard]),
     hasDirect: (peer) => this.#hasDirect(peer),
@@ -251,9 +261,11 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     relayIds: Set<string>,
     identity: IdentitySlot,
     db: IDBPDatabase<CofferDB>,
+    ice: CoopIce,
     announcements: Announcements,
   ) {
     super()
+    this.#ice = ice
     this.#announce = announcements.announce
     this.#schedule = new AnnounceSchedule({ interval: announcements.interval })
     this.db = db
@@ -276,7 +288,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     l.services.pubsub.addEventListener('message', this.#onMessage)
     l.addEventListener('connection:open', this.#onConnection)
     l.addEventListener('connection:close', this.#onConnection)
-    l.addEventListener('peer:identify', this.#onChange)
+    l.addEventListener('peer:identify', this.#onIdentify)
     globalThis.addEventListener?.('online', this.#onNetworkChange)
     globalThis.addEventListener?.('offline', this.#onNetworkChange)
     this.#timer = setInterval(() => {
@@ -292,15 +304,21 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
 
   peers(): PeerView[] {
     const views: PeerView[] = []
-    for (const id of this.#members.keys()) {
+    const now = Date.now()
+    for (const [id, member] of this.#members) {
       const conns = this.libp2p
         .getConnections(peerIdFromString(id))
         .filter((c) => c.status === 'open')
-      if (conns.length === 0) continue
-      const direct = conns.find((c) => c.limits === undefined)
+      const dialing = this.#dialing.has(id)
+      // A member we cannot reach stays listed, with the reason, while it keeps announcing.
+      const unreachable = this.#peerLinks.hasFailed(id) && now - member.lastHeard < MEMBER_QUIET_MS
+      if (conns.length === 0 && !dialing && !unreachable) continue
+      const link = this.#peerLinks.link(id, conns, dialing)
+      const direct = conns.find((c) => this.#peerLinks.isDirect(c))
       views.push({
         peerId: id,
-        direct: direct !== undefined,
+        direct: link === 'direct',
+        link,
         remoteAddr: (direct ?? conns[0])?.remoteAddr.toString() ?? '',
       })
     }
@@ -316,7 +334,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     l.services.pubsub.removeEventListener('message', this.#onMessage)
     l.removeEventListener('connection:open', this.#onConnection)
     l.removeEventListener('connection:close', this.#onConnection)
-    l.removeEventListener('peer:identify', this.#onChange)
+    l.removeEventListener('peer:identify', this.#onIdentify)
     globalThis.removeEventListener?.('online', this.#onNetworkChange)
     globalThis.removeEventListener?.('offline', this.#onNetworkChange)
     try {
@@ -327,6 +345,14 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
       this.#status = 'offline'
       this.safeDispatchEvent('change')
     }
+  }
+
+  #onIdentify = (evt: CustomEvent<{ connection: Connection }>): void => {
+    const c = evt.detail.connection
+    this.#peerLinks.confirm(c)
+    const remote = c.remotePeer.toString()
+    if (!this.#relayIds.has(remote)) this.#pruneDuplicates(remote)
+    this.#onChange()
   }
 
   #onChange = (): void => {
@@ -369,9 +395,6 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     ) {
       this.#hurry(false)
     }
-    if (evt.type === 'connection:open' && !this.#relayIds.has(remote)) {
-      this.#pruneDuplicates(remote)
-    }
     this.#onChange()
   }
 
@@ -384,7 +407,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   #pruneDuplicates(peer: string): void {
     const direct = this.libp2p
       .getConnections(peerIdFromString(peer))
-      .filter((c) => c.status === 'open' && c.limits === undefined)
+      .filter((c) => this.#peerLinks.isDirect(c))
     if (direct.length < 2) return
     const preferred = this.peerId < peer ? 'outbound' : 'inbound'
     const ranked = direct.sort(
@@ -435,7 +458,7 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
   #hasDirect(peer: string): boolean {
     return this.libp2p
       .getConnections(peerIdFromString(peer))
-      .some((c) => c.status === 'open' && c.limits === undefined)
+      .some((c) => this.#peerLinks.isDirect(c))
   }
 
   /**
@@ -457,7 +480,10 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
     void this.#dialDirect(peer)
       .then(
         () => log('direct to %s in %d ms', peer, Math.round(performance.now() - started)),
-        (err: unknown) => log('direct dial to %s failed - %e', peer, (err as Error).cause ?? err),
+        (err: unknown) => {
+          if (!this.#hasDirect(peer)) this.#peerLinks.dialFailed(peer, this.#ice.hasTurn)
+          log('direct dial to %s failed - %e', peer, (err as Error).cause ?? err)
+        },
       )
       .finally(() => {
         this.#dialing.delete(peer)

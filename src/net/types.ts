@@ -11,11 +11,20 @@ export interface Coop {
 
 export type NodeStatus = 'connecting' | 'online' | 'offline'
 
+/**
+ * How this node reaches a co-op peer: `direct` while a direct connection is open and proven;
+ * `waiting` while one is being set up; `relayed` with only a relayed (limited) connection;
+ * `needs-turn` when direct dials failed and the co-op offers no TURN server; `no-direct-path`
+ * when they failed even with TURN offered.
+ */
+export type PeerLink = 'direct' | 'waiting' | 'relayed' | 'needs-turn' | 'no-direct-path'
+
 /** How this node is connected to another peer of the co-op. */
 export interface PeerView {
   peerId: string
-  /** True when at least one open connection to the peer has no `limits` (direct WebRTC). */
+  /** True while an open connection to the peer has no `limits` and carries bytes (`link` is 'direct'). */
   direct: boolean
+  link: PeerLink
   /** Remote address of the best connection, for display. */
   remoteAddr: string
 }

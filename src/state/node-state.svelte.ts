@@ -1,4 +1,4 @@
-import type { CofferNode, NodeStatus, PeerView } from '../net/types.ts'
+import type { CofferNode, NodeStatus, PeerLink, PeerView } from '../net/types.ts'
 import { shortPeerId } from './format.ts'
 
 /** One row of the Peers view. */
@@ -6,7 +6,8 @@ export interface PeerRow {
   peerId: string
   shortId: string
   direct: boolean
-  /** "direct WebRTC" or "via relay": what the member sees. */
+  link: PeerLink
+  /** What the member reads: how this device reaches the peer, or why not directly. */
   via: string
   remoteAddr: string
 }
@@ -22,12 +23,22 @@ export interface Connectivity {
   readonly onLine: boolean
 }
 
+/** Plain words for each link state; "direct" only while a direct connection is open. */
+export const PEER_LINK_TEXT: Record<PeerLink, string> = {
+  direct: 'direct',
+  waiting: 'waiting for a direct connection',
+  relayed: 'relayed only',
+  'needs-turn': 'blocked by NAT: needs TURN',
+  'no-direct-path': 'blocked by NAT, even through TURN',
+}
+
 export function toPeerRow(peer: PeerView): PeerRow {
   return {
     peerId: peer.peerId,
     shortId: shortPeerId(peer.peerId),
     direct: peer.direct,
-    via: peer.direct ? 'direct WebRTC' : 'via relay',
+    link: peer.link,
+    via: PEER_LINK_TEXT[peer.link],
     remoteAddr: peer.remoteAddr,
   }
 }

@@ -1,7 +1,7 @@
 /** The Peers view, with real peers connected through a real relay. */
 import { test, expect, inviteLinkOf, peerIdOf } from './fixtures.ts'
 
-test('two members each see the other listed as a direct WebRTC peer', async ({ openPeer }) => {
+test('two members each see the other listed as a direct peer', async ({ openPeer }) => {
   const a = await openPeer()
   const idA = await peerIdOf(a.page)
   const b = await openPeer({ url: await inviteLinkOf(a.page) })
@@ -12,7 +12,7 @@ test('two members each see the other listed as a direct WebRTC peer', async ({ o
     [b.page, idA],
   ] as const) {
     const row = page.getByTestId('peer').filter({ has: page.locator(`[title="${other}"]`) })
-    await expect(row.getByTestId('peer-via')).toHaveText('direct WebRTC', { timeout: 60_000 })
+    await expect(row.getByTestId('peer-via')).toHaveText('direct', { timeout: 60_000 })
     await expect(row).toContainText(other.slice(-8))
     await expect(page.getByTestId('peer')).toHaveCount(1)
   }

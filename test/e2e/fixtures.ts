@@ -136,6 +136,8 @@ export async function startRelayProcess(options: StartRelayOptions = {}): Promis
   const launch = async (): Promise<void> => {
     const args = [RELAY_BIN, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]
     if (options.appDir !== undefined) args.push('--app', options.appDir)
+    // UDP 3478 is one per machine and runs overlap: STUN only where a test asks (last flag wins).
+    args.push('--stun-port', '0')
     args.push(...(options.extraArgs ?? []))
     const c = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     child = c

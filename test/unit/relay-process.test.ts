@@ -16,7 +16,7 @@ interface Started {
 function startRelay(dataDir: string): Promise<Started> {
   const child = spawn(
     process.execPath,
-    [BIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir],
+    [BIN, '--host', '127.0.0.1', '--port', '0', '--stun-port', '0', '--data-dir', dataDir],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let out = ''

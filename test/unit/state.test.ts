@@ -22,6 +22,7 @@ import { UpdateState, type RegisterOptions } from '../../src/state/update-state.
 const RELAY = '/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
 const PEER_A = '12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK'
 const PEER_B = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+const PEER_C = '12D3KooWKiSd3v4YjF1pKERBB1H3Q1RkFoeFWSPFE3F3HWrBLTdk'
 
 class FakeNode extends TypedEventEmitter<CofferNodeEvents> implements CofferNode {
   status: NodeStatus = 'connecting'
@@ -188,15 +189,22 @@ describe('NodeState', () => {
     state.attach(node)
     expect(state.peers).toEqual([])
     node.list = [
-      { peerId: PEER_A, direct: false, remoteAddr: `${RELAY}/p2p-circuit/p2p/${PEER_A}` },
-      { peerId: PEER_B, direct: true, remoteAddr: '/ip4/10.0.0.2/udp/1/webrtc' },
+      {
+        peerId: PEER_A,
+        direct: false,
+        link: 'relayed',
+        remoteAddr: `${RELAY}/p2p-circuit/p2p/${PEER_A}`,
+      },
+      { peerId: PEER_B, direct: true, link: 'direct', remoteAddr: '/ip4/10.0.0.2/udp/1/webrtc' },
+      { peerId: PEER_C, direct: false, link: 'needs-turn', remoteAddr: '' },
     ]
     node.status = 'online'
     node.changed()
     expect(state.status).toBe('online')
     expect(state.peers.map((p) => [p.shortId, p.via])).toEqual([
-      [shortPeerId(PEER_B), 'direct WebRTC'],
-      [shortPeerId(PEER_A), 'via relay'],
+      [shortPeerId(PEER_B), 'direct'],
+      [shortPeerId(PEER_C), 'blocked by NAT: needs TURN'],
+      [shortPeerId(PEER_A), 'relayed only'],
     ])
     state.detach()
     node.list = []
