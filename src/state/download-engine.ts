@@ -12,7 +12,8 @@ import {
   type ReadCapability,
   type StripeCodec,
 } from '../core/index.ts'
-import { BlockNotFoundError, CorruptBlockError } from '../net/fetch/errors.ts'
+import { BlockNotFoundError } from '../net/fetch/errors.ts'
+import { CorruptBlockError } from '../net/exchange/errors.ts'
 import { NoHolderError } from '../net/store/errors.ts'
 import { pause } from './pause.ts'
 import { DownloadCancelledError, ManifestUnavailableError } from './download-errors.ts'

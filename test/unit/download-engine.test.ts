@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { CID } from 'multiformats/cid'
 import { blockMatches, WrongKeyError } from '../../src/core/index.ts'
-import { BlockNotFoundError, CorruptBlockError } from '../../src/net/fetch/errors.ts'
+import { BlockNotFoundError } from '../../src/net/fetch/errors.ts'
+import { CorruptBlockError } from '../../src/net/exchange/errors.ts'
 import {
   openDownload,
   type DownloadNetwork,

@@ -2,7 +2,7 @@ import type { IDBPDatabase } from 'idb'
 import type { Blockstore } from 'interface-blockstore'
 import type { CofferDB } from '../../storage/db.ts'
 import type { CID } from 'multiformats/cid'
-import { readBlock } from '../../net/store/block-io.ts'
+import { readBlock } from '../../net/exchange/block-io.ts'
 import { MAX_MANIFEST_BYTES } from '../../core/constants.ts'
 
 /**
