@@ -13,9 +13,10 @@ import {
   type DownloadNetwork,
   type DownloadWait,
   type OpenedDownload,
-} from './download-engine.ts'
-import { DownloadCancelledError, ManifestUnavailableError } from './download-errors.ts'
-import { libp2pDownloadNetwork, type FetchingLibp2p } from './download-network.ts'
+} from '../engine/download/download-engine.ts'
+import { downloadWorkerPool } from '../engine/codec.ts'
+import { DownloadCancelledError, ManifestUnavailableError } from '../engine/download/errors.ts'
+import { libp2pDownloadNetwork, type FetchingLibp2p } from '../engine/download/download-network.ts'
 import {
   hasSavePicker,
   hasServiceWorker,
@@ -24,10 +25,10 @@ import {
   serviceWorkerTarget,
   type SaveMode,
   type SaveTarget,
-} from './download-sink.ts'
+} from '../engine/download/download-sink.ts'
 import { formatBytes, shortPeerId } from './format.ts'
 
-export type { SaveMode } from './download-sink.ts'
+export type { SaveMode } from '../engine/download/download-sink.ts'
 
 /**
  * - `finding`: looking for the holders and the manifest
@@ -256,14 +257,6 @@ export function explainDownloadError(err: unknown): string {
   return `The download failed: ${detail}`
 }
 
-let sharedCodec: Promise<StripeCodec> | undefined
-
-/** One worker pool for all downloads of this page (decoding is off the main thread). */
-export function downloadCodec(): Promise<StripeCodec> {
-  sharedCodec ??= import('../workers/index.ts').then(({ createWorkerPool }) => createWorkerPool())
-  return sharedCodec
-}
-
 /**
  * Starts a download. Call it straight from a click handler: with the save picker the browser
  * asks where to save before anything else happens (it needs the user's gesture).
@@ -277,7 +270,7 @@ export function startDownload(input: StartDownloadInput): Download {
       : undefined
   picked?.catch(() => undefined)
   return new Download(async (d, signal) => {
-    const codec = input.codec ?? (await downloadCodec())
+    const codec = input.codec ?? (await downloadWorkerPool())
     let target: SaveTarget | undefined = picked ? await picked : undefined
     if (target) d.setMode(target.mode)
     let download: OpenedDownload

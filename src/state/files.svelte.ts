@@ -13,16 +13,16 @@ import { holdersByShard, receiptsForFile } from '../storage/receipts.ts'
 import type { Download } from './download.svelte.ts'
 import { formatBytes } from './format.ts'
 import type { ShareLinkInput } from './share.svelte.ts'
-import { repairFile } from './repair.ts'
-import { deleteStoredFile, releaseOrphans } from './upload/delete-stored.ts'
-import { FileTooLargeError, NoPeersError, ResumeMismatchError } from './upload/errors.ts'
-import type { ManifestStore } from './upload/manifest-store.ts'
+import { repairFile } from '../engine/repair/repair.ts'
+import { deleteStoredFile, releaseOrphans } from '../engine/upload/delete-stored.ts'
+import { FileTooLargeError, NoPeersError, ResumeMismatchError } from '../engine/upload/errors.ts'
+import type { ManifestStore } from '../engine/upload/manifest-store.ts'
 import {
   checkUploadSize,
   uploadFile,
   type UploadProgress,
   type UploadSource,
-} from './upload/upload-file.ts'
+} from '../engine/upload/upload-file.ts'
 
 /** Everything the Files view needs from the node, injected so tests can pass an in-memory co-op. */
 export interface FilesDeps {

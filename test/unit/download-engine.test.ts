@@ -7,8 +7,8 @@ import {
   openDownload,
   type DownloadNetwork,
   type DownloadWait,
-} from '../../src/state/download-engine.ts'
-import { DownloadCancelledError } from '../../src/state/download-errors.ts'
+} from '../../src/engine/download/download-engine.ts'
+import { DownloadCancelledError } from '../../src/engine/download/errors.ts'
 import { createWorkerPool } from '../../src/workers/index.ts'
 import { FakeWorker } from './fake-worker.ts'
 import { collect, encodeAll, pseudoRandom, sha256hex, type Encoded } from './core-helpers.ts'

@@ -11,12 +11,12 @@ import {
   type OpenedManifest,
   type ReadCapability,
   type StripeCodec,
-} from '../core/index.ts'
-import { BlockNotFoundError } from '../net/fetch/errors.ts'
-import { CorruptBlockError } from '../net/exchange/errors.ts'
-import { NoHolderError } from '../net/store/errors.ts'
-import { pause } from './pause.ts'
-import { DownloadCancelledError, ManifestUnavailableError } from './download-errors.ts'
+} from '../../core/index.ts'
+import { BlockNotFoundError } from '../../net/fetch/errors.ts'
+import { CorruptBlockError } from '../../net/exchange/errors.ts'
+import { NoHolderError } from '../../net/store/errors.ts'
+import { pause } from '../pause.ts'
+import { DownloadCancelledError, ManifestUnavailableError } from './errors.ts'
 
 /**
  * What the download engine needs from a node: a member's co-op node and a share-link guest
