@@ -1,4 +1,4 @@
-import type { DownloadNetwork } from '../download/download-engine.ts'
+import type { DownloadNetwork } from '../download/holder-book.ts'
 import { pause } from '../pause.ts'
 
 export interface KeepConnectedOptions {

@@ -2,7 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import type { CofferFetch } from '../../net/fetch/index.ts'
-import type { DownloadNetwork } from './download-engine.ts'
+import type { DownloadNetwork } from './holder-book.ts'
 
 const DIAL_TIMEOUT_MS = 15_000
 
