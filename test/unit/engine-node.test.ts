@@ -1,6 +1,6 @@
 import { CID } from 'multiformats/cid'
 import { afterEach, describe, expect, it } from 'vitest'
-import { equals } from '../../src/core/bytes.ts'
+import { concat, equals } from '../../src/core/bytes.ts'
 import { localStripeCodec } from '../../src/core/stripe.ts'
 import { openDownload } from '../../src/engine/download/download-engine.ts'
 import { libp2pDownloadNetwork } from '../../src/engine/download/download-network.ts'
@@ -18,18 +18,8 @@ const PLEDGE = 64 * 1024 * 1024
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = []
-  let length = 0
-  for await (const part of stream) {
-    parts.push(part)
-    length += part.length
-  }
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
+  for await (const part of stream) parts.push(part)
+  return concat(parts)
 }
 
 describe('the engine in Node, between in-process nodes', () => {
