@@ -15,6 +15,7 @@ import {
   type OpenedDownload,
 } from '../engine/download/download-engine.ts'
 import { downloadWorkerPool } from '../engine/codec.ts'
+import { SpeedMeter } from '../engine/speed.ts'
 import { DownloadCancelledError, ManifestUnavailableError } from '../engine/download/errors.ts'
 import { libp2pDownloadNetwork, type FetchingLibp2p } from '../engine/download/download-network.ts'
 import {
@@ -55,8 +56,6 @@ export interface StartDownloadInput {
   memoryCap?: number
 }
 
-/** Measured over the last few seconds, so the figure follows the current speed. */
-const SPEED_WINDOW_MS = 3_000
 /** Files up to this size may be downloaded into memory when nothing better exists. */
 export const MEMORY_DOWNLOAD_CAP = 256 * 1024 * 1024
 
@@ -75,7 +74,7 @@ export class Download {
   #blob = $state.raw<Blob | undefined>()
   #startedAt = 0
   #finishedAt = $state(0)
-  #samples: Array<{ t: number; bytes: number }> = []
+  readonly #meter = new SpeedMeter()
   #controller = new AbortController()
   /** Settles when the download ends, whatever the outcome (never rejects). */
   readonly finished: Promise<void>
@@ -217,15 +216,8 @@ export class Download {
   }
   /** @internal */
   progress(bytes: number): void {
-    const t = performance.now()
     this.#bytes = bytes
-    this.#samples.push({ t, bytes })
-    while (this.#samples.length > 2 && t - this.#samples[0]!.t > SPEED_WINDOW_MS) {
-      this.#samples.shift()
-    }
-    const first = this.#samples[0]!
-    const dt = (t - first.t) / 1000
-    this.#speed = dt > 0 ? (bytes - first.bytes) / dt : 0
+    this.#speed = this.#meter.add(performance.now(), bytes)
   }
 }
 

@@ -14,7 +14,12 @@ import {
 } from '../../core/index.ts'
 import { NoHolderError } from '../../net/store/errors.ts'
 import { pause } from '../pause.ts'
-import { DEFAULT_REDIAL_MS } from './constants.ts'
+import {
+  DEFAULT_HEDGE_MS,
+  DEFAULT_REDIAL_MS,
+  DEFAULT_RETRY_MS,
+  DOWNLOAD_STRIPES_AHEAD,
+} from './constants.ts'
 import { HolderBook, type DownloadNetwork } from './holder-book.ts'
 import { DownloadCancelledError, ManifestUnavailableError } from './errors.ts'
 
@@ -68,10 +73,6 @@ export interface OpenedDownload {
   /** The plaintext, in order; errors with PlaintextHashMismatchError if the whole-file hash fails. */
   stream: ReadableStream<Uint8Array>
 }
-
-const DEFAULT_STRIPE_CONCURRENCY = 4
-const DEFAULT_HEDGE_MS = 5_000
-const DEFAULT_RETRY_MS = 3_000
 
 function cancelled(signal: AbortSignal): Error {
   return signal.reason instanceof Error
@@ -186,7 +187,7 @@ export async function openDownload(
   }
 
   const { layout } = opened.manifest
-  const ahead = Math.max(1, options.stripeConcurrency ?? DEFAULT_STRIPE_CONCURRENCY)
+  const ahead = Math.max(1, options.stripeConcurrency ?? DOWNLOAD_STRIPES_AHEAD)
   const hedgeAfterMs = options.hedgeAfterMs ?? DEFAULT_HEDGE_MS
   const waiting = new Set<number>()
 
