@@ -213,6 +213,8 @@ export function stripeStream(
   const fill = (): void => {
     while (queue.length < init.ahead && scheduled < segments) {
       const decoded = decodeOne(scheduled++, signal)
+      // Observed through `out` below, unless an earlier stripe failed first and ended the stream.
+      decoded.catch(() => {})
       const took = hashed
         .then(() => decoded)
         .then((plaintext) => ({ back: hasher.take(plaintext) }))
