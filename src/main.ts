@@ -2,7 +2,7 @@
 import { mount } from 'svelte'
 import { registerSW } from 'virtual:pwa-register'
 import { INVITE_PREFIX, type AppState } from './state/app-state.svelte.ts'
-import { createBrowserAppState } from './state/startup.ts'
+import { createBrowserAppState } from './app/startup.ts'
 import { isShareFragment } from './state/share-page.svelte.ts'
 import App from './ui/App.svelte'
 import { mountSharePage } from './ui/share/mount-share.ts'

@@ -1,13 +1,7 @@
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
 
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text)
-}
-
-/** Throws TypeError on invalid UTF-8 rather than inventing replacement characters. */
-export function fromUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes)
 }
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {

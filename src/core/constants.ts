@@ -1,6 +1,10 @@
 /** Plaintext bytes per segment unless the caller chooses otherwise. */
 export const DEFAULT_SEGMENT_SIZE = 1024 * 1024
-/** Defaults for the code shape; issue 4 (placement) may pick others per co-op. */
+/**
+ * Default code shape: 4 data + 4 parity shards per stripe. Twice the bytes of the file, any
+ * four shards of a stripe rebuild it, and the placement rule is met from two other peers upward
+ * (distinct holders from eight). See docs/STORAGE.md for the reasoning.
+ */
 export const DEFAULT_K = 4
 export const DEFAULT_N = 8
 /** Upper bound on a segment; keeps one stripe's shards well inside a bitswap message. */

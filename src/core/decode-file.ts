@@ -9,6 +9,7 @@ import {
   localHasher,
   localStripeCodec,
   type DecodeStripeInput,
+  type PlaintextHasher,
   type StripeCodec,
 } from './stripe.ts'
 
@@ -171,6 +172,100 @@ export function stripeDecodeInput(
   }
 }
 
+export interface StripeStreamInit {
+  /** Stripes in the file; the stream closes after the last. */
+  segments: number
+  /** The whole-file SHA-256 sealed in the envelope. */
+  sha256: Uint8Array
+  hasher: PlaintextHasher
+  /** Stripes decoded ahead of the reader. */
+  ahead: number
+  /** Aborted by the stream when it errors or is cancelled; its signal goes to `decodeOne`. */
+  controller: AbortController
+  /** The error to raise once `controller` has been aborted from outside. */
+  aborted: (signal: AbortSignal) => Error
+  /** After each stripe is handed to the reader. */
+  onStripe?: (progress: { stripe: number; bytesOut: number }) => void
+  /** Once, when the stream closes, errors or is cancelled. */
+  onEnd?: () => void
+}
+
+/**
+ * The one decode pipeline: runs `decodeOne` for each stripe, `ahead` of the reader, emits the
+ * plaintexts in order and checks the whole-file SHA-256 after the last byte (a mismatch errors
+ * the stream at its end: PlaintextHashMismatchError). Where the shards come from, and what a
+ * stripe short of shards does, is `decodeOne`'s business.
+ */
+export function stripeStream(
+  decodeOne: (index: number, signal: AbortSignal) => Promise<Uint8Array>,
+  init: StripeStreamInit,
+): ReadableStream<Uint8Array> {
+  const { controller, hasher, segments } = init
+  const signal = controller.signal
+  const queue: Promise<Uint8Array>[] = []
+  let scheduled = 0
+  let emitted = 0
+  let bytesOut = 0
+  // Each decoded stripe goes to the hasher once it and every stripe before it are decoded:
+  // moved to a hash worker and back rather than copied, without the reader waiting for one
+  // stripe's round trip before the next is sent.
+  let hashed: Promise<unknown> = Promise.resolve()
+  const fill = (): void => {
+    while (queue.length < init.ahead && scheduled < segments) {
+      const decoded = decodeOne(scheduled++, signal)
+      // Observed through `out` below, unless an earlier stripe failed first and ended the stream.
+      decoded.catch(() => {})
+      const took = hashed
+        .then(() => decoded)
+        .then((plaintext) => ({ back: hasher.take(plaintext) }))
+      hashed = took
+      const out = took.then((r) => r.back)
+      out.catch(() => {}) // observed in order by pull()
+      queue.push(out)
+    }
+  }
+  let ended = false
+  const end = (): void => {
+    if (ended) return
+    ended = true
+    init.onEnd?.()
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(stream) {
+        try {
+          if (signal.aborted) throw init.aborted(signal)
+          fill()
+          const plaintext = await queue.shift()!
+          bytesOut += plaintext.length
+          const stripe = emitted++
+          if (plaintext.length > 0) stream.enqueue(plaintext)
+          init.onStripe?.({ stripe, bytesOut })
+          if (emitted === segments) {
+            if (!equals(await hasher.digest({ signal }), init.sha256)) {
+              throw new PlaintextHashMismatchError('the file does not match its recorded SHA-256')
+            }
+            end()
+            stream.close()
+          } else {
+            fill()
+          }
+        } catch (err) {
+          end()
+          controller.abort(err)
+          throw err instanceof Error ? err : init.aborted(signal)
+        }
+      },
+      cancel(reason) {
+        end()
+        controller.abort(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
+
 /**
  * Streams the plaintext of an opened manifest. Stripes arrive in order; each is authenticated
  * by AES-GCM before any of its bytes are emitted. The whole-file SHA-256 can only be checked
@@ -183,70 +278,26 @@ export function decodeFile(
 ): ReadableStream<Uint8Array> {
   const { layout } = opened.manifest
   const codec = options.codec ?? localStripeCodec
-  const ahead = Math.max(1, options.stripeConcurrency ?? DEFAULT_STRIPE_CONCURRENCY)
   const controller = new AbortController()
-  const onOuterAbort = (): void => controller.abort(options.signal?.reason)
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true })
-  const signal = controller.signal
-  const hash = codec.createHasher?.() ?? localHasher()
-  const queue: Promise<Uint8Array>[] = []
-  let scheduled = 0
-  let emitted = 0
-  let bytesOut = 0
-
-  const decodeOne = async (index: number): Promise<Uint8Array> => {
-    const shards = await fetchStripe(opened, index, source, { ...options, signal })
-    return codec.decodeStripe(stripeDecodeInput(opened, index, shards), { signal })
-  }
-
-  const fill = (): void => {
-    while (queue.length < ahead && scheduled < layout.segments) {
-      const p = decodeOne(scheduled++)
-      p.catch(() => {}) // observed in order by pull()
-      queue.push(p)
-    }
-  }
-
-  const cleanup = (): void => {
-    options.signal?.removeEventListener('abort', onOuterAbort)
-  }
-
-  return new ReadableStream<Uint8Array>(
-    {
-      start() {
-        if (options.signal?.aborted) controller.abort(options.signal.reason)
-      },
-      async pull(stream) {
-        try {
-          if (signal.aborted) throw abortError(signal)
-          fill()
-          const plaintext = await queue.shift()!
-          hash.update(plaintext)
-          bytesOut += plaintext.length
-          const stripe = emitted++
-          if (plaintext.length > 0) stream.enqueue(plaintext)
-          options.onProgress?.({ stripe, bytesOut })
-          if (emitted === layout.segments) {
-            if (!equals(await hash.digest({ signal }), opened.envelope.sha256)) {
-              throw new PlaintextHashMismatchError('the file does not match its recorded SHA-256')
-            }
-            cleanup()
-            stream.close()
-          } else {
-            fill()
-          }
-        } catch (err) {
-          cleanup()
-          controller.abort()
-          throw err
-        }
-      },
-      cancel(reason) {
-        cleanup()
-        controller.abort(reason)
-      },
+  const outer = options.signal
+  const onOuterAbort = (): void => controller.abort(outer?.reason)
+  if (outer?.aborted === true) controller.abort(outer.reason)
+  outer?.addEventListener('abort', onOuterAbort, { once: true })
+  return stripeStream(
+    async (index, signal) => {
+      const shards = await fetchStripe(opened, index, source, { ...options, signal })
+      return codec.decodeStripe(stripeDecodeInput(opened, index, shards), { signal })
     },
-    { highWaterMark: 0 },
+    {
+      segments: layout.segments,
+      sha256: opened.envelope.sha256,
+      hasher: codec.createHasher?.() ?? localHasher(),
+      ahead: Math.max(1, options.stripeConcurrency ?? DEFAULT_STRIPE_CONCURRENCY),
+      controller,
+      aborted: abortError,
+      ...(options.onProgress ? { onStripe: options.onProgress } : {}),
+      onEnd: () => outer?.removeEventListener('abort', onOuterAbort),
+    },
   )
 }
 

@@ -2,7 +2,7 @@ export * from './erasure/index.ts'
 export * from './errors.ts'
 export * from './constants.ts'
 export { rawBlock, dagCborBlock, blockMatches, verifyBlock, type Block } from './block.ts'
-export { Sha256 } from './sha256.ts'
+export { Sha256, sha256Implementation, type Sha256Implementation } from './sha256.ts'
 export {
   encodeStripe,
   decodeStripe,

@@ -105,7 +105,7 @@ export function localHasher(): PlaintextHasher {
       sha.update(bytes)
       return Promise.resolve(bytes)
     },
-    digest: () => Promise.resolve(sha.digest()),
+    digest: () => sha.digest(),
   }
 }
 

@@ -1,19 +1,13 @@
 import type { CofferNode, Coop } from '../net/types.ts'
 import { CoopState, type FormatInvite } from './coop-state.svelte.ts'
 import { DeviceState, type StorageApi } from './device-state.svelte.ts'
-import { FilesState } from './files.svelte.ts'
-import { filesDepsFromNode, isRunningNode } from './files-deps.ts'
+import { FilesState, type FilesDeps } from './files.svelte.ts'
+import type { AppConfig } from '../net/config/relay-config.ts'
 import { PledgeState } from './pledge-state.svelte.ts'
 import { NodeState } from './node-state.svelte.ts'
 import { RouterState } from './router.svelte.ts'
 import { UpdateState } from './update-state.svelte.ts'
 import { INVITE_FRAGMENT_PREFIX as INVITE_PREFIX } from '../net/constants.ts'
-
-/** What the relay's GET /config.json tells a fresh page. */
-export interface AppConfig {
-  /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
-  relays: string[]
-}
 
 /** Everything AppState needs from the layers below, injected so tests can pass fakes. */
 export interface AppDeps {
@@ -31,6 +25,11 @@ export interface AppDeps {
   baseUrl: string
   /** The app's version string, shown so members can tell deployments apart. */
   version: string
+  /**
+   * What the Files and pledge views run on, for a member node with the store and fetch services
+   * and Coffer's database; undefined for any other node (test doubles).
+   */
+  filesDeps?(node: CofferNode): FilesDeps | undefined
 }
 
 export { INVITE_FRAGMENT_PREFIX as INVITE_PREFIX } from '../net/constants.ts'
@@ -104,9 +103,10 @@ export class AppState {
       const node = await this.#deps.createNode(coop, options)
       this.node.attach(node)
       this.#startError = undefined
-      if (isRunningNode(node)) {
-        void this.files.attach(filesDepsFromNode(node)).catch(() => undefined)
-        void this.pledge.attach(node.db).catch(() => undefined)
+      const files = this.#deps.filesDeps?.(node)
+      if (files) {
+        void this.files.attach(files).catch(() => undefined)
+        void this.pledge.attach(files.db).catch(() => undefined)
       }
     } catch {
       this.#startError = 'node-failed'

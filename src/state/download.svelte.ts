@@ -13,9 +13,11 @@ import {
   type DownloadNetwork,
   type DownloadWait,
   type OpenedDownload,
-} from './download-engine.ts'
-import { DownloadCancelledError, ManifestUnavailableError } from './download-errors.ts'
-import { libp2pDownloadNetwork, type FetchingLibp2p } from './download-network.ts'
+} from '../engine/download/download-engine.ts'
+import { downloadWorkerPool } from '../engine/codec.ts'
+import { SpeedMeter } from '../engine/speed.ts'
+import { DownloadCancelledError, ManifestUnavailableError } from '../engine/download/errors.ts'
+import { libp2pDownloadNetwork, type FetchingLibp2p } from '../engine/download/download-network.ts'
 import {
   hasSavePicker,
   hasServiceWorker,
@@ -24,10 +26,10 @@ import {
   serviceWorkerTarget,
   type SaveMode,
   type SaveTarget,
-} from './download-sink.ts'
+} from '../engine/download/download-sink.ts'
 import { formatBytes, shortPeerId } from './format.ts'
 
-export type { SaveMode } from './download-sink.ts'
+export type { SaveMode } from '../engine/download/download-sink.ts'
 
 /**
  * - `finding`: looking for the holders and the manifest
@@ -54,8 +56,6 @@ export interface StartDownloadInput {
   memoryCap?: number
 }
 
-/** Measured over the last few seconds, so the figure follows the current speed. */
-const SPEED_WINDOW_MS = 3_000
 /** Files up to this size may be downloaded into memory when nothing better exists. */
 export const MEMORY_DOWNLOAD_CAP = 256 * 1024 * 1024
 
@@ -74,7 +74,7 @@ export class Download {
   #blob = $state.raw<Blob | undefined>()
   #startedAt = 0
   #finishedAt = $state(0)
-  #samples: Array<{ t: number; bytes: number }> = []
+  readonly #meter = new SpeedMeter()
   #controller = new AbortController()
   /** Settles when the download ends, whatever the outcome (never rejects). */
   readonly finished: Promise<void>
@@ -216,15 +216,8 @@ export class Download {
   }
   /** @internal */
   progress(bytes: number): void {
-    const t = performance.now()
     this.#bytes = bytes
-    this.#samples.push({ t, bytes })
-    while (this.#samples.length > 2 && t - this.#samples[0]!.t > SPEED_WINDOW_MS) {
-      this.#samples.shift()
-    }
-    const first = this.#samples[0]!
-    const dt = (t - first.t) / 1000
-    this.#speed = dt > 0 ? (bytes - first.bytes) / dt : 0
+    this.#speed = this.#meter.add(performance.now(), bytes)
   }
 }
 
@@ -256,14 +249,6 @@ export function explainDownloadError(err: unknown): string {
   return `The download failed: ${detail}`
 }
 
-let sharedCodec: Promise<StripeCodec> | undefined
-
-/** One worker pool for all downloads of this page (decoding is off the main thread). */
-export function downloadCodec(): Promise<StripeCodec> {
-  sharedCodec ??= import('../workers/index.ts').then(({ createWorkerPool }) => createWorkerPool())
-  return sharedCodec
-}
-
 /**
  * Starts a download. Call it straight from a click handler: with the save picker the browser
  * asks where to save before anything else happens (it needs the user's gesture).
@@ -277,7 +262,7 @@ export function startDownload(input: StartDownloadInput): Download {
       : undefined
   picked?.catch(() => undefined)
   return new Download(async (d, signal) => {
-    const codec = input.codec ?? (await downloadCodec())
+    const codec = input.codec ?? (await downloadWorkerPool())
     let target: SaveTarget | undefined = picked ? await picked : undefined
     if (target) d.setMode(target.mode)
     let download: OpenedDownload

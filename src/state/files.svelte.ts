@@ -13,16 +13,17 @@ import { holdersByShard, receiptsForFile } from '../storage/receipts.ts'
 import type { Download } from './download.svelte.ts'
 import { formatBytes } from './format.ts'
 import type { ShareLinkInput } from './share.svelte.ts'
-import { repairFile } from './repair.ts'
-import { deleteStoredFile, releaseOrphans } from './upload/delete-stored.ts'
-import { FileTooLargeError, NoPeersError, ResumeMismatchError } from './upload/errors.ts'
-import type { ManifestStore } from './upload/manifest-store.ts'
+import { repairFile } from '../engine/repair/repair.ts'
+import { SpeedMeter } from '../engine/speed.ts'
+import { deleteStoredFile, releaseOrphans } from '../engine/upload/delete-stored.ts'
+import { FileTooLargeError, NoPeersError, ResumeMismatchError } from '../engine/upload/errors.ts'
+import type { ManifestStore } from '../engine/upload/manifest-store.ts'
 import {
   checkUploadSize,
   uploadFile,
   type UploadProgress,
   type UploadSource,
-} from './upload/upload-file.ts'
+} from '../engine/upload/upload-file.ts'
 
 /** Everything the Files view needs from the node, injected so tests can pass an in-memory co-op. */
 export interface FilesDeps {
@@ -55,8 +56,6 @@ export const PEER_CHANGE_DEBOUNCE_MS = 1_500
  */
 export const MAINTAIN_RETRY_MS = 5_000
 export const MAINTAIN_RETRY_MAX_MS = 300_000
-/** Window of the moving average behind "3.2 MB/s". */
-const SPEED_WINDOW_MS = 3_000
 
 export type UploadPhase = 'waiting' | 'encoding' | 'storing' | 'finishing' | 'failed' | 'done'
 
@@ -71,7 +70,7 @@ export class UploadTask {
   #speed = $state(0)
   #error = $state<string | undefined>()
   #fileId = $state<string | undefined>()
-  #samples: Array<{ t: number; bytes: number }> = []
+  readonly #meter = new SpeedMeter()
   readonly controller = new AbortController()
   startedAt = 0
   finishedAt = 0
@@ -117,7 +116,7 @@ export class UploadTask {
   start(): void {
     this.#phase = 'encoding'
     this.startedAt = Date.now()
-    this.#samples = [{ t: this.startedAt, bytes: 0 }]
+    this.#meter.reset(this.startedAt)
   }
 
   attach(fileId: string): void {
@@ -128,14 +127,7 @@ export class UploadTask {
     this.#encoded = p.encoded
     this.#stored = p.stored
     if (p.encoded >= this.total) this.#phase = p.stored >= this.total ? 'finishing' : 'storing'
-    const now = Date.now()
-    this.#samples.push({ t: now, bytes: p.stored })
-    while (this.#samples.length > 2 && now - this.#samples[0]!.t > SPEED_WINDOW_MS) {
-      this.#samples.shift()
-    }
-    const first = this.#samples[0]!
-    const dt = (now - first.t) / 1000
-    this.#speed = dt > 0 ? (p.stored - first.bytes) / dt : 0
+    this.#speed = this.#meter.add(Date.now(), p.stored)
   }
 
   finish(): void {

@@ -7,11 +7,15 @@ import {
   type ReadCapability,
 } from '../core/index.ts'
 import type { GuestNode } from '../net/guest-node.ts'
-import { openDownload, type DownloadNetwork, type DownloadWait } from './download-engine.ts'
-import { libp2pDownloadNetwork } from './download-network.ts'
-import { keepConnected } from './keep-connected.ts'
+import {
+  openDownload,
+  type DownloadNetwork,
+  type DownloadWait,
+} from '../engine/download/download-engine.ts'
+import { libp2pDownloadNetwork } from '../engine/download/download-network.ts'
+import { keepConnected } from '../engine/connect/keep-connected.ts'
 import { Download, startDownload, type SaveChoice } from './download.svelte.ts'
-import { fetchConfig } from './config.ts'
+import { fetchConfig } from '../net/config/relay-config.ts'
 import { formatBytes, shortPeerId } from './format.ts'
 
 /** Share links start with this fragment: `<app>#/s/<read capability>[?r=…&p=…]`. */

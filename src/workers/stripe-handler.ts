@@ -22,8 +22,9 @@ export async function handleRequest(
       }
     }
     if (request.op === 'hash-digest') {
-      const digest = (hashers.get(request.hasher) ?? new Sha256()).digest()
+      const sha = hashers.get(request.hasher) ?? new Sha256()
       hashers.delete(request.hasher)
+      const digest = await sha.digest()
       return {
         response: { id: request.id, ok: true, op: 'hash-digest', result: digest },
         transfer: [],

@@ -6,7 +6,8 @@ import referenceWasmUrl from '@subspace/reed-solomon-erasure.wasm/dist/reed_solo
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { encodeFile, Sha256 } from '../../src/core/index.ts'
+import { encodeFile, Sha256, sha256Implementation } from '../../src/core/index.ts'
+import { PortableSha256 } from '../../src/core/sha256-portable.ts'
 import {
   createErasureCodec,
   hasWasmKernel,
@@ -16,6 +17,7 @@ import { createCodecWithKernel } from '../../src/core/erasure/codec.ts'
 import { createWasmKernel } from '../../src/core/erasure/kernel-wasm.ts'
 import { createWorkerPool } from '../../src/workers/index.ts'
 import type { WorkerAnswer, WorkerJob } from './core-worker.ts'
+import { median } from './stats.ts'
 
 export interface BenchSettings {
   segmentSize: number
@@ -31,8 +33,18 @@ export interface Figure {
   samples: number[]
 }
 
+/** The pipeline against what its own measured steps allow, per round (see pipelineBound). */
+export interface BoundRound {
+  loadAverage: number | undefined
+  boundMbPerSec: number
+  pipelineMbPerSec: number
+  ratio: number
+  aesGcmMbPerSec: number
+}
+
 export interface PageResults {
   figures: Figure[]
+  bound: { cores: number; rounds: BoundRound[]; sha256Implementation: string }
   wasmKernel: boolean
   wasmKernelVariant: string
   pipeline: { source: string; k: number; n: number; segmentSize: number; bytes: number }
@@ -43,13 +55,9 @@ export interface PageResults {
 declare global {
   interface Window {
     runCoreBench(settings: BenchSettings): Promise<PageResults>
+    /** Exposed by run-core.ts: the host's one-minute load average now. */
+    benchLoadAverage?: () => Promise<number>
   }
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 function randomBytes(length: number): Uint8Array<ArrayBuffer> {
@@ -72,9 +80,14 @@ interface Op {
  * Runs each op for `sampleMs` in turn, `samples` rounds after one warm-up round. Interleaving
  * the ops means a busy machine slows all of them alike, so the ratios stay meaningful.
  */
-async function measure(ops: Op[], settings: BenchSettings): Promise<Figure[]> {
+async function measure(
+  ops: Op[],
+  settings: BenchSettings,
+  loads: (number | undefined)[] = [],
+): Promise<Figure[]> {
   const rates = ops.map(() => [] as number[])
   for (let s = -1; s < settings.samples; s++) {
+    if (s >= 0) loads.push(await window.benchLoadAverage?.())
     for (const [i, op] of ops.entries()) {
       let calls = 0
       const start = performance.now()
@@ -115,6 +128,22 @@ async function loadReference(): Promise<typeof ReferenceCodec> {
   })
   if (!exports.ReedSolomonErasure) throw new Error('reference codec did not load')
   return exports.ReedSolomonErasure
+}
+
+/**
+ * What the pipeline's steps allow, in MB/s of plaintext: every step but the plaintext hash runs
+ * on any core, so the CPU-seconds per byte of all steps spread over the cores bound it, and the
+ * plaintext hash, which must see the segments in order on one thread, bounds it on its own.
+ * Shard CIDs hash every shard: `expansion` (n/k) bytes per plaintext byte.
+ */
+function pipelineBound(
+  steps: { aesGcm: number; rsEncode: number; shardCid: number; plaintextHash: number },
+  expansion: number,
+  cores: number,
+): number {
+  const secondsPerMb =
+    1 / steps.aesGcm + 1 / steps.rsEncode + expansion / steps.shardCid + 1 / steps.plaintextHash
+  return Math.min(cores / secondsPerMb, steps.plaintextHash)
 }
 
 async function runCoreBench(settings: BenchSettings): Promise<PageResults> {
@@ -300,54 +329,96 @@ async function runCoreBench(settings: BenchSettings): Promise<PageResults> {
     const all = [...shards, ...composedCodec.encode(shards)]
     await Promise.all(all.map(async (s) => CID.createV1(raw.code, await sha256.digest(s))))
   }
-  figures.push(
-    ...(await measure(
-      [
-        {
-          id: 'aes-gcm',
-          label: 'WebCrypto AES-256-GCM encrypt, 1 MiB segments',
-          bytes: seg,
-          run: () => crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain),
-        },
-        {
-          id: 'pipeline-pool',
-          label: `pipeline encodeFile ${k}+${n - k}, worker pool (as uploads run it)`,
-          bytes: settings.pipelineBytes,
-          run: pooled,
-        },
-        {
-          id: 'pipeline',
-          label: `pipeline encodeFile ${k}+${n - k}, all in the page thread`,
-          bytes: settings.pipelineBytes,
-          run: pipeline,
-        },
-        {
-          id: 'sha256-webcrypto',
-          label: 'WebCrypto SHA-256, 1 MiB',
-          bytes: seg,
-          run: () => crypto.subtle.digest('SHA-256', plain),
-        },
-        {
-          id: 'sha256-incremental',
-          label: 'src/core Sha256 (incremental, for the plaintext hash), 1 MiB',
-          bytes: seg,
-          run: () => new Sha256().update(plain).digest(),
-        },
-        {
-          id: 'composed',
-          label: `AES-GCM + our RS ${k}+${n - k} + SHA-256 CIDs, composed directly`,
-          bytes: seg,
-          run: composed,
-        },
-      ],
-      settings,
-    )),
+  // The pipeline's steps alone, each as the pipeline feeds it, to compute its bound per round.
+  const stepShards = Array.from({ length: k }, () => randomBytes(Math.ceil(seg / k)))
+  const loads: (number | undefined)[] = []
+  // One long-lived hasher each, as a file's whole plaintext goes through one (the warm-up round
+  // covers the WebAssembly instantiation).
+  const plaintextHash = new Sha256()
+  const portableHash = new PortableSha256()
+  const last = await measure(
+    [
+      {
+        id: 'aes-gcm',
+        label: 'WebCrypto AES-256-GCM encrypt, 1 MiB segments',
+        bytes: seg,
+        run: () => crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain),
+      },
+      {
+        id: 'pipeline-pool',
+        label: `pipeline encodeFile ${k}+${n - k}, worker pool (as uploads run it)`,
+        bytes: settings.pipelineBytes,
+        run: pooled,
+      },
+      {
+        id: 'rs-encode-step',
+        label: `our RS ${k}+${n - k} encode of one segment's data shards`,
+        bytes: seg,
+        run: () => composedCodec.encode(stepShards),
+      },
+      {
+        id: 'sha256-webcrypto',
+        label: 'WebCrypto SHA-256, 1 MiB (as for shard CIDs)',
+        bytes: seg,
+        run: () => crypto.subtle.digest('SHA-256', plain),
+      },
+      {
+        id: 'sha256-incremental',
+        label: 'src/core Sha256 (WebAssembly, for the plaintext hash), 1 MiB',
+        bytes: seg,
+        run: () => plaintextHash.update(plain),
+      },
+      {
+        id: 'pipeline',
+        label: `pipeline encodeFile ${k}+${n - k}, all in the page thread`,
+        bytes: settings.pipelineBytes,
+        run: pipeline,
+      },
+      {
+        id: 'sha256-portable',
+        label: 'portable JavaScript SHA-256 (the fallback), 1 MiB',
+        bytes: seg,
+        run: () => portableHash.update(plain),
+      },
+      {
+        id: 'composed',
+        label: `AES-GCM + our RS ${k}+${n - k} + SHA-256 CIDs, composed directly`,
+        bytes: seg,
+        run: composed,
+      },
+    ],
+    settings,
+    loads,
   )
+  figures.push(...last)
+  const sample = (id: string, round: number) => last.find((f) => f.id === id)!.samples[round]!
+  const cores = navigator.hardwareConcurrency
+  const rounds = loads.map((loadAverage, r): BoundRound => {
+    const boundMbPerSec = pipelineBound(
+      {
+        aesGcm: sample('aes-gcm', r),
+        rsEncode: sample('rs-encode-step', r),
+        shardCid: sample('sha256-webcrypto', r),
+        plaintextHash: sample('sha256-incremental', r),
+      },
+      n / k,
+      cores,
+    )
+    const pipelineMbPerSec = sample('pipeline-pool', r)
+    return {
+      loadAverage,
+      boundMbPerSec,
+      pipelineMbPerSec,
+      ratio: pipelineMbPerSec / boundMbPerSec,
+      aesGcmMbPerSec: sample('aes-gcm', r),
+    }
+  })
 
   const poolSize = pool.size
   pool.close()
   return {
     figures,
+    bound: { cores, rounds, sha256Implementation: sha256Implementation() ?? 'none' },
     wasmKernel: hasWasmKernel(),
     wasmKernelVariant: wasmKernelVariant() ?? 'none',
     pipeline: {

@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core'
 import { createServer } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
 import type { BenchSettings, Figure, PageResults } from './core-page.ts'
+import { median } from './stats.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const resultsFile = new URL('results/core.json', import.meta.url)
@@ -14,7 +15,7 @@ const resultsFile = new URL('results/core.json', import.meta.url)
 const settings: BenchSettings = {
   segmentSize: 1024 * 1024,
   sampleMs: 300,
-  samples: 5,
+  samples: 7,
   pipelineBytes: 16 * 1024 * 1024,
 }
 
@@ -37,6 +38,7 @@ try {
     headless: true,
   })
   const page = await browser.newPage()
+  await page.exposeFunction('benchLoadAverage', () => os.loadavg()[0])
   page.on('console', (m) => {
     if (m.text().startsWith('[bench]')) console.log(m.text())
   })
@@ -52,7 +54,10 @@ try {
     if (!f) throw new Error(`missing figure ${id}`)
     return f
   }
-  const ratio = (a: string, b: string) => fig(a).mbPerSec / fig(b).mbPerSec
+  // Both figures come from one interleaved measure(), so sample i of each is from round i: the
+  // ratio is taken within each round, then the median over rounds.
+  const ratio = (a: string, b: string) =>
+    median(fig(a).samples.map((v, i) => v / fig(b).samples[i]!))
   const ratios = {
     encode4p4InPlace: ratio('ours-encode-reused-4+4', 'ref-encode-4+4'),
     encode4p4Fresh: ratio('ours-encode-4+4', 'ref-encode-fresh-4+4'),
@@ -66,9 +71,15 @@ try {
     pipelinePoolOverAesGcm: ratio('pipeline-pool', 'aes-gcm'),
     pipelineOverAesGcm: ratio('pipeline', 'aes-gcm'),
     composedOverAesGcm: ratio('composed', 'aes-gcm'),
+    pipelinePoolOverBound: median(results.bound.rounds.map((r) => r.ratio)),
   }
+  const boundMbPerSec = median(results.bound.rounds.map((r) => r.boundMbPerSec))
 
   const rows = results.figures.map((f) => [f.label, f.mbPerSec.toFixed(0)])
+  rows.push([
+    `bound of the pipeline's steps over ${results.bound.cores} cores (median of rounds)`,
+    boundMbPerSec.toFixed(0),
+  ])
   const ratioRows: [string, number, number | undefined][] = [
     ['ours / ref, encode 4+4, both in reused memory (goal ≥ 4)', ratios.encode4p4InPlace, 4],
     ['ours / ref, encode 4+4, both into fresh memory', ratios.encode4p4Fresh, undefined],
@@ -86,6 +97,7 @@ try {
     ['pipeline in the worker pool / AES-GCM (goal ≥ 0.5)', ratios.pipelinePoolOverAesGcm, 0.5],
     ['pipeline in the page thread / AES-GCM', ratios.pipelineOverAesGcm, undefined],
     ['composed / AES-GCM', ratios.composedOverAesGcm, undefined],
+    ['pipeline in the worker pool / its bound (goal ≥ 0.8)', ratios.pipelinePoolOverBound, 0.8],
   ]
   const width = Math.max(...rows.map((r) => r[0]!.length), ...ratioRows.map((r) => r[0].length))
   const version = browser.version()
@@ -100,8 +112,16 @@ try {
     const verdict = goal === undefined ? '' : v >= goal ? '  (met)' : '  (NOT met)'
     console.log(`${label.padEnd(width)}  ${v.toFixed(2).padStart(6)}${verdict}`)
   }
+  console.log('\nround  load  bound MB/s  pool pipeline MB/s  pipeline/bound  AES-GCM MB/s')
+  for (const [i, r] of results.bound.rounds.entries()) {
+    console.log(
+      `${String(i + 1).padStart(5)}  ${(r.loadAverage ?? NaN).toFixed(2).padStart(4)}  ` +
+        `${r.boundMbPerSec.toFixed(0).padStart(10)}  ${r.pipelineMbPerSec.toFixed(0).padStart(18)}  ` +
+        `${r.ratio.toFixed(2).padStart(14)}  ${r.aesGcmMbPerSec.toFixed(0).padStart(12)}`,
+    )
+  }
   console.log(
-    `\nWebAssembly kernel: ${results.wasmKernelVariant}; pipeline: ${results.pipeline.source}, ` +
+    `\nplaintext SHA-256: ${results.bound.sha256Implementation}; WebAssembly kernel: ${results.wasmKernelVariant}; pipeline: ${results.pipeline.source}, ` +
       `${results.pipeline.bytes / 2 ** 20} MiB in ${results.pipeline.segmentSize / 2 ** 20} MiB segments; ` +
       `medians of ${settings.samples} samples; ${seconds.toFixed(0)} s in the browser; ` +
       `load average ${loadAtStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
@@ -124,6 +144,18 @@ try {
     wasmKernel: results.wasmKernel,
     wasmKernelVariant: results.wasmKernelVariant,
     pipeline: results.pipeline,
+    bound: {
+      cores: results.bound.cores,
+      sha256Implementation: results.bound.sha256Implementation,
+      medianMbPerSec: round(boundMbPerSec),
+      rounds: results.bound.rounds.map((r) => ({
+        loadAverage: r.loadAverage === undefined ? null : round(r.loadAverage, 2),
+        boundMbPerSec: round(r.boundMbPerSec),
+        pipelineMbPerSec: round(r.pipelineMbPerSec),
+        ratio: round(r.ratio, 2),
+        aesGcmMbPerSec: round(r.aesGcmMbPerSec),
+      })),
+    },
     figures: Object.fromEntries(
       results.figures.map((f) => [
         f.id,

@@ -40,6 +40,7 @@ import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
 import { DISCOVERY_FAST_PHASE_MS } from '../../src/net/constants.ts'
 import type { Coop } from '../../src/net/types.ts'
 import type { DownloadFigures, Timed, UploadFigures } from './e2e-page.ts'
+import { median } from './stats.ts'
 
 const MiB = 1024 * 1024
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -144,12 +145,6 @@ interface PairedRun {
   download: number
   bitswap: number
   ratio: number
-}
-
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(v.length / 2)
-  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2
 }
 
 interface CpuUse {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { CID } from 'multiformats/cid'
 import { blockMatches, WrongKeyError } from '../../src/core/index.ts'
-import { BlockNotFoundError, CorruptBlockError } from '../../src/net/fetch/errors.ts'
+import { BlockNotFoundError } from '../../src/net/fetch/errors.ts'
+import { CorruptBlockError } from '../../src/net/exchange/errors.ts'
 import {
   openDownload,
   type DownloadNetwork,
   type DownloadWait,
-} from '../../src/state/download-engine.ts'
-import { DownloadCancelledError } from '../../src/state/download-errors.ts'
+} from '../../src/engine/download/download-engine.ts'
+import { DownloadCancelledError } from '../../src/engine/download/errors.ts'
 import { createWorkerPool } from '../../src/workers/index.ts'
 import { FakeWorker } from './fake-worker.ts'
 import { collect, encodeAll, pseudoRandom, sha256hex, type Encoded } from './core-helpers.ts'

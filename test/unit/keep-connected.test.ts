@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { keepConnected } from '../../src/state/keep-connected.ts'
+import { keepConnected } from '../../src/engine/connect/keep-connected.ts'
 
 /** Peers that connect when dialled, after failing their first `failures[peer]` dials. */
 class Dialable {

@@ -6,9 +6,9 @@ import { localStripeCodec } from '../../src/core/stripe.ts'
 import { parseManifest } from '../../src/core/manifest.ts'
 import { openCofferDB } from '../../src/storage/db.ts'
 import { holdersByShard, receiptsForFile } from '../../src/storage/receipts.ts'
-import { planStripeRepair, repairFile, type RepairDeps } from '../../src/state/repair.ts'
-import { memoryManifests } from '../../src/state/upload/manifest-store.ts'
-import { uploadFile } from '../../src/state/upload/upload-file.ts'
+import { planStripeRepair, repairFile, type RepairDeps } from '../../src/engine/repair/repair.ts'
+import { memoryManifests } from '../../src/engine/upload/manifest-store.ts'
+import { uploadFile } from '../../src/engine/upload/upload-file.ts'
 import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.ts'
 
 const SEG = 4096

@@ -10,10 +10,10 @@ import type {
   PeerView,
 } from '../../src/net/types.ts'
 import { AppState, relayHost, type AppDeps } from '../../src/state/app-state.svelte.ts'
-import { parseConfig } from '../../src/state/config.ts'
-import { loadCoop, saveCoop } from '../../src/state/coop-store.ts'
+import { parseConfig } from '../../src/net/config/relay-config.ts'
+import { loadCoop, saveCoop } from '../../src/app/coop-store.ts'
 import { DeviceState } from '../../src/state/device-state.svelte.ts'
-import { InvalidConfigError } from '../../src/state/errors.ts'
+import { InvalidConfigError } from '../../src/net/config/errors.ts'
 import { formatBytes, shortPeerId } from '../../src/state/format.ts'
 import { NodeState } from '../../src/state/node-state.svelte.ts'
 import { viewFromHash } from '../../src/state/router.svelte.ts'

@@ -15,7 +15,7 @@ import {
   StoreRefusedError,
   verifyReceipt,
 } from '../../src/net/store/index.ts'
-import { readMessage, writeMessage } from '../../src/net/store/stream-io.ts'
+import { readMessage, writeMessage } from '../../src/net/exchange/stream-io.ts'
 import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
 import {
   MemoryBlocks,

@@ -19,7 +19,7 @@ import {
   type CofferStore,
 } from '../../src/net/store/index.ts'
 import { encodeMessage } from '../../src/core/protocol/index.ts'
-import { readMessage, writeMessage } from '../../src/net/store/stream-io.ts'
+import { readMessage, writeMessage } from '../../src/net/exchange/stream-io.ts'
 import { openCofferDB } from '../../src/storage/db.ts'
 import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
 

@@ -19,8 +19,8 @@ import {
   StreamPoolClosedError,
   type CofferStoreInit,
 } from '../../src/net/store/index.ts'
-import { MessageReader } from '../../src/net/store/message-reader.ts'
-import { writeMessage } from '../../src/net/store/stream-io.ts'
+import { MessageReader } from '../../src/net/exchange/message-reader.ts'
+import { writeMessage } from '../../src/net/exchange/stream-io.ts'
 import { IdbHoldingLedger } from '../../src/storage/holding-ledger.ts'
 import {
   MemoryBlocks,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CandidateCache } from '../../src/state/upload/candidates.ts'
+import { CandidateCache } from '../../src/engine/upload/candidates.ts'
 
 describe('placement candidates', () => {
   it('keeps the last answer of a connected peer that does not answer, drops a full one', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { openCofferDB } from '../../src/storage/db.ts'
 import { saveFile } from '../../src/storage/files.ts'
 import { FilesState, type FilesDeps } from '../../src/state/files.svelte.ts'
-import { memoryManifests } from '../../src/state/upload/manifest-store.ts'
+import { memoryManifests } from '../../src/engine/upload/manifest-store.ts'
 import { parsePledgeInput } from '../../src/state/pledge-state.svelte.ts'
 import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.ts'
 

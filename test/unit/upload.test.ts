@@ -12,9 +12,9 @@ import {
   FileTooLargeError,
   NoPeersError,
   ResumeMismatchError,
-} from '../../src/state/upload/errors.ts'
-import { memoryManifests } from '../../src/state/upload/manifest-store.ts'
-import { uploadFile, type UploadDeps } from '../../src/state/upload/upload-file.ts'
+} from '../../src/engine/upload/errors.ts'
+import { memoryManifests } from '../../src/engine/upload/manifest-store.ts'
+import { uploadFile, type UploadDeps } from '../../src/engine/upload/upload-file.ts'
 import { bytesSource, FakeCoop, makePeerIds, randomData } from './upload-fakes.ts'
 
 const SEG = 4096

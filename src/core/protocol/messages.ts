@@ -11,6 +11,7 @@ import {
   MAX_STRIPE_SHARDS,
   PROTOCOL_VERSION,
 } from './constants.ts'
+import { DAG_CBOR_CODE, RAW_CODE, SHA2_256_CODE } from '../block.ts'
 import { decodeWithBlockView, encodeWithBlock } from './block-field.ts'
 import {
   MalformedMessageError,
@@ -18,10 +19,6 @@ import {
   UnexpectedMessageError,
   UnsupportedVersionError,
 } from './errors.ts'
-
-const RAW_CODE = 0x55
-const DAG_CBOR_CODE = 0x71
-const SHA2_256_CODE = 0x12
 
 /** Why a holder refused a request; sent as a string so new codes degrade to "unknown". */
 export const ERROR_CODES = [

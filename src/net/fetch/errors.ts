@@ -1,10 +1,3 @@
-/** The holder sent bytes whose hash is not the CID asked for: a damaged or dishonest holder. */
-export class CorruptBlockError extends Error {
-  static readonly code = 'ERR_CORRUPT_BLOCK'
-  override name = 'CorruptBlockError'
-  readonly code = CorruptBlockError.code
-}
-
 /** The holder does not have the block. */
 export class BlockNotFoundError extends Error {
   static readonly code = 'ERR_BLOCK_NOT_FOUND'

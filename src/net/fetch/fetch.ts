@@ -17,10 +17,10 @@ import {
   MESSAGE_OVERHEAD_BYTES,
   type FetchProtocolResponse,
 } from '../../core/protocol/index.ts'
-import { matchesCid, readBlock } from '../store/block-io.ts'
-import { serveExchanges } from '../store/serve-exchanges.ts'
-import type { ConnectionSource } from '../store/stream-io.ts'
-import { StreamPool } from '../store/stream-pool.ts'
+import { matchesCid, readBlock } from '../exchange/block-io.ts'
+import { serveExchanges } from '../exchange/serve-exchanges.ts'
+import type { ConnectionSource } from '../exchange/stream-io.ts'
+import { StreamPool } from '../exchange/stream-pool.ts'
 import {
   FETCH_MAX_INBOUND_STREAMS,
   FETCH_MAX_OUTBOUND_STREAMS,
@@ -30,7 +30,8 @@ import {
   FETCH_STREAM_IDLE_TIMEOUT_MS,
   FETCH_TIMEOUT_MS,
 } from './constants.ts'
-import { BlockNotFoundError, CorruptBlockError, FetchFailedError } from './errors.ts'
+import { CorruptBlockError } from '../exchange/errors.ts'
+import { BlockNotFoundError, FetchFailedError } from './errors.ts'
 
 export interface CofferFetchInit {
   /** Limit on one exchange, either side. */

@@ -7,3 +7,4 @@ export {
 } from './fetch.ts'
 export * from './constants.ts'
 export * from './errors.ts'
+export { CorruptBlockError } from '../exchange/errors.ts'

@@ -1,5 +1,5 @@
 import type { CID } from 'multiformats/cid'
-import { CorruptBlockError } from '../fetch/errors.ts'
+import { CorruptBlockError } from '../exchange/errors.ts'
 import { NoHolderError } from './errors.ts'
 import type { ShardNetwork } from './shard-network.ts'
 

@@ -30,8 +30,3 @@ export const STORE_STREAM_IDLE_TIMEOUT_MS = 30_000
 export const STORE_POOL_IDLE_TIMEOUT_MS = 10_000
 /** Largest answer a client reads: a receipt, or a delete-ok listing up to 1024 CIDs. */
 export const MAX_RESPONSE_BYTES = 128 * 1024
-/**
- * Bytes handed to the stream per send. Smaller sends keep one send from parking megabytes in
- * the write buffer at once; each becomes one data channel message.
- */
-export const SEND_CHUNK_BYTES = 64 * 1024

@@ -14,7 +14,8 @@ export {
 } from './store.ts'
 export * from './constants.ts'
 export * from './errors.ts'
-export type { ConnectionSource } from './stream-io.ts'
+export type { ConnectionSource } from '../exchange/stream-io.ts'
+export * from '../exchange/errors.ts'
 export { shardNetwork, type CallOptions, type ShardNetwork } from './shard-network.ts'
 export {
   buildSources,

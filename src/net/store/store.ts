@@ -40,11 +40,11 @@ import {
   STORE_TIMEOUT_MS,
 } from './constants.ts'
 import { InvalidReceiptError, StoreRefusedError, UnverifiablePeerError } from './errors.ts'
-import { matchesCid, readBlock } from './block-io.ts'
+import { matchesCid, readBlock } from '../exchange/block-io.ts'
 import { peerIdFromBytes, publicKeyOf, sameBytes } from './keys.ts'
-import { serveExchanges } from './serve-exchanges.ts'
-import type { ConnectionSource } from './stream-io.ts'
-import { StreamPool } from './stream-pool.ts'
+import { serveExchanges } from '../exchange/serve-exchanges.ts'
+import type { ConnectionSource } from '../exchange/stream-io.ts'
+import { StreamPool } from '../exchange/stream-pool.ts'
 
 export interface CofferStoreInit {
   /** Largest block accepted from others (default 4 MiB, never above the wire limit). */

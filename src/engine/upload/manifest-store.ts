@@ -1,9 +1,6 @@
 import type { IDBPDatabase } from 'idb'
-import type { Blockstore } from 'interface-blockstore'
 import type { CofferDB } from '../../storage/db.ts'
 import type { CID } from 'multiformats/cid'
-import { readBlock } from '../../net/store/block-io.ts'
-import { MAX_MANIFEST_BYTES } from '../../core/constants.ts'
 
 /**
  * Where the owner keeps its own copy of each file's manifest block: the Files view reads the
@@ -13,24 +10,6 @@ export interface ManifestStore {
   put(cid: CID, bytes: Uint8Array): Promise<void>
   get(cid: CID): Promise<Uint8Array | undefined>
   delete(cid: CID): Promise<void>
-}
-
-/** A ManifestStore over this node's blockstore (Helia's, in IndexedDB). */
-export function blockstoreManifests(
-  blockstore: Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>,
-): ManifestStore {
-  return {
-    put: async (cid, bytes) => {
-      await blockstore.put(cid, bytes)
-    },
-    get: async (cid) => {
-      if (!(await blockstore.has(cid))) return undefined
-      return readBlock(blockstore, cid, MAX_MANIFEST_BYTES)
-    },
-    delete: async (cid) => {
-      await blockstore.delete(cid)
-    },
-  }
 }
 
 /** Key prefix of the owner's manifest copies in Coffer's `kv` store. */

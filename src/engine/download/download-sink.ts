@@ -1,4 +1,4 @@
-import { NoSaveTargetError } from './download-errors.ts'
+import { NoSaveTargetError } from './errors.ts'
 
 /** Where the plaintext goes: a file on disk, the browser's download manager, or memory. */
 export type SaveMode = 'picker' | 'service-worker' | 'memory'

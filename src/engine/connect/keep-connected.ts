@@ -1,5 +1,5 @@
-import type { DownloadNetwork } from './download-engine.ts'
-import { pause } from './pause.ts'
+import type { DownloadNetwork } from '../download/holder-book.ts'
+import { pause } from '../pause.ts'
 
 export interface KeepConnectedOptions {
   signal: AbortSignal

@@ -1,23 +1,15 @@
 import type { RunningCofferNode } from '../net/node.ts'
 import { shardNetwork } from '../net/store/index.ts'
 import type { CofferNode } from '../net/types.ts'
-import type { StripeCodec } from '../core/stripe.ts'
-import type { FilesDeps } from './files.svelte.ts'
-import { kvManifests } from './upload/manifest-store.ts'
-import { downloadFile } from './download.svelte.ts'
+import { uploadWorkerPool } from '../engine/codec.ts'
+import type { FilesDeps } from '../state/files.svelte.ts'
+import { kvManifests } from '../engine/upload/manifest-store.ts'
+import { downloadFile } from '../state/download.svelte.ts'
 
 /** A member node with the store and fetch services and Coffer's database (not a test double). */
 export function isRunningNode(node: CofferNode): node is RunningCofferNode {
   const n = node as Partial<RunningCofferNode>
   return n.db !== undefined && n.libp2p?.services?.store !== undefined && n.helia !== undefined
-}
-
-let uploadCodec: Promise<StripeCodec> | undefined
-
-/** One worker pool for this page's uploads: encryption and erasure coding off the main thread. */
-export function uploadWorkerPool(): Promise<StripeCodec> {
-  uploadCodec ??= import('../workers/index.ts').then(({ createWorkerPool }) => createWorkerPool())
-  return uploadCodec
 }
 
 /** What the Files view runs on, from the running node. */

@@ -1,10 +1,9 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Libp2p } from '@libp2p/interface'
-import type { CofferFetch } from '../net/fetch/index.ts'
-import type { DownloadNetwork } from './download-engine.ts'
-
-const DIAL_TIMEOUT_MS = 15_000
+import { DIAL_TIMEOUT_MS } from '../../net/constants.ts'
+import type { CofferFetch } from '../../net/fetch/index.ts'
+import type { DownloadNetwork } from './holder-book.ts'
 
 /** The libp2p node of a member or a guest, with the Coffer fetch service. */
 export type FetchingLibp2p = Pick<

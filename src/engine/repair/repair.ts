@@ -1,23 +1,23 @@
 import { CID } from 'multiformats/cid'
 import type { IDBPDatabase } from 'idb'
-import type { Layout } from '../core/manifest.ts'
-import type { StripeCodec } from '../core/stripe.ts'
+import type { Layout } from '../../core/manifest.ts'
+import type { StripeCodec } from '../../core/stripe.ts'
 import {
   DEFAULT_MANIFEST_COPIES,
   placeManifest,
   placeStripe,
   type Candidate,
-} from '../core/placement/index.ts'
+} from '../../core/placement/index.ts'
 import {
   buildSources,
   gatherCandidates,
   receiptRecord,
   StoreRefusedError,
   type ShardNetwork,
-} from '../net/store/index.ts'
-import type { CofferDB, ReceiptRecord } from '../storage/db.ts'
-import { deleteReceipt, receiptsForFile, saveReceipts } from '../storage/receipts.ts'
-import { releaseStrays, withoutReceipts } from './upload/delete-stored.ts'
+} from '../../net/store/index.ts'
+import type { CofferDB, ReceiptRecord } from '../../storage/db.ts'
+import { deleteReceipt, receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
+import { releaseStrays, withoutReceipts } from '../upload/delete-stored.ts'
 
 export interface RepairDeps {
   db: IDBPDatabase<CofferDB>

@@ -1,14 +1,13 @@
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { concat } from '../../core/bytes.ts'
-import { sameBytes } from './keys.ts'
+import { concat, equals } from '../../core/bytes.ts'
 
 /** True when `bytes` hash to the digest in `cid` (sha2-256 is the only hash Coffer accepts). */
 export async function matchesCid(cid: CID, bytes: Uint8Array): Promise<boolean> {
   if (cid.multihash.code !== sha256.code) return false
   const digest = await sha256.digest(bytes)
-  return sameBytes(digest.digest, cid.multihash.digest)
+  return equals(digest.digest, cid.multihash.digest)
 }
 
 /** Reads a whole block (blockstore.get yields chunks), refusing to gather more than `maxBytes`. */

@@ -1,7 +1,8 @@
-import { AppState, type AppDeps } from './app-state.svelte.ts'
-import { fetchConfig } from './config.ts'
+import { AppState, type AppDeps } from '../state/app-state.svelte.ts'
+import { fetchConfig } from '../net/config/relay-config.ts'
 import { loadCoop, saveCoop } from './coop-store.ts'
-import { uploadWorkerPool } from './files-deps.ts'
+import { uploadWorkerPool } from '../engine/codec.ts'
+import { filesDepsFromNode, isRunningNode } from './files-deps.ts'
 import { createCofferNode, createCoop, formatInvite, parseInvite } from '../net/index.ts'
 
 /** Builds the AppState the page runs with: real network, real storage, this page's URL. */
@@ -19,6 +20,7 @@ export function createBrowserAppState(location: Location): AppState {
     onLine: navigator.onLine,
     baseUrl: `${location.origin}${location.pathname}`,
     version: String(import.meta.env.VITE_APP_VERSION ?? 'dev'),
+    filesDeps: (node) => (isRunningNode(node) ? filesDepsFromNode(node) : undefined),
   }
   return new AppState(deps, location.hash)
 }

@@ -1,4 +1,8 @@
-import type { AppConfig } from './app-state.svelte.ts'
+/** What the relay's /config.json tells the app. */
+export interface AppConfig {
+  /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
+  relays: string[]
+}
 import { InvalidConfigError } from './errors.ts'
 
 /** config.json is a few hundred bytes; anything far larger is not ours. */
