@@ -4,6 +4,10 @@ import { connect, type Socket } from 'node:net'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { extname, join, normalize, sep } from 'node:path'
+import { securityHeaders } from '../src/core/security-headers.ts'
+
+/** Every response of the app server carries these (see docs/DEPLOY.md, Security headers). */
+export const APP_HEADERS: Readonly<Record<string, string>> = securityHeaders('app')
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -24,6 +28,7 @@ const TYPES: Record<string, string> = {
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
+    ...APP_HEADERS,
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'access-control-allow-origin': '*',
@@ -59,10 +64,10 @@ export async function serveStatic(
   // must be revalidated so a deployed update reaches users.
   const immutable = pathname.startsWith('/assets/')
   res.writeHead(200, {
+    ...APP_HEADERS,
     'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
   })
   if (req.method === 'HEAD') {
     res.end()

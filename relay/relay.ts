@@ -15,7 +15,7 @@ import { logger } from '@libp2p/logger'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { loadOrCreateIdentity } from './identity.ts'
-import { proxyUpgrade, sendJson, serveStatic } from './http.ts'
+import { APP_HEADERS, proxyUpgrade, sendJson, serveStatic } from './http.ts'
 import type { RelayConfig } from './config.ts'
 import {
   DISCOVERY_TOPIC_PREFIX,
@@ -64,7 +64,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const server: Server = createServer((req, res) => {
     handleRequest(req, res).catch((err: unknown) => {
       log.error('request failed - %e', err)
-      if (!res.headersSent) res.writeHead(500)
+      if (!res.headersSent) res.writeHead(500, APP_HEADERS)
       res.end()
     })
   })
@@ -157,7 +157,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       return
     }
     if (config.appDir !== undefined && (await serveStatic(config.appDir, req, res))) return
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+    res.writeHead(404, { ...APP_HEADERS, 'content-type': 'text/plain; charset=utf-8' })
     res.end('Not found\n')
   }
 
