@@ -165,7 +165,11 @@ registerRoute(
   },
 )
 
+precacheAndRoute(self.__WB_MANIFEST)
+cleanupOutdatedCaches()
+
 const APP_HEADERS = securityHeaders('app')
+// After precacheAndRoute: workbox throws for a URL it has not been told to precache yet.
 const shell = createHandlerBoundToURL('index.html')
 
 /**
@@ -184,8 +188,6 @@ async function shellWithHeaders(options: Parameters<typeof shell>[0]): Promise<R
   })
 }
 
-precacheAndRoute(self.__WB_MANIFEST)
-cleanupOutdatedCaches()
 registerRoute(
   new NavigationRoute(shellWithHeaders, {
     // config.json names the relays and must come from the network; /health is the relay's.

@@ -7,9 +7,7 @@ describe('parseMediaType', () => {
     expect(parseMediaType('TEXT/Plain')?.essence).toBe('text/plain')
     expect(parseMediaType('  image/png\t')?.essence).toBe('image/png')
     expect(parseMediaType('text/plain; charset=utf-8')?.essence).toBe('text/plain')
-    expect(parseMediaType('text/plain;charset="utf-8"; format=flowed')?.essence).toBe(
-      'text/plain',
-    )
+    expect(parseMediaType('text/plain;charset="utf-8"; format=flowed')?.essence).toBe('text/plain')
   })
 
   it('refuses lists, commas, bad tokens and odd characters', () => {
