@@ -2,6 +2,7 @@ import { defineConfig } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { VitePWA } from 'vite-plugin-pwa'
 import { readFileSync } from 'node:fs'
+import { securityHeaders } from './src/core/security-headers.ts'
 
 const { version } = JSON.parse(
   readFileSync(new URL('./package.json', import.meta.url), 'utf8'),
@@ -63,6 +64,9 @@ export default defineConfig({
       process.env.VITE_BUILD_ID ? `${version}+${process.env.VITE_BUILD_ID}` : version,
     ),
   },
+  // The same headers as the relay's app server (docs/DEPLOY.md, Security headers).
+  server: { headers: securityHeaders('app', { dev: true }) },
+  preview: { headers: securityHeaders('app') },
   build: { target: 'es2023', sourcemap: true },
   worker: { format: 'es' },
 })

@@ -2,6 +2,10 @@ import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
+import { securityHeaders } from '../src/core/security-headers.ts'
+
+/** Every response of the app server carries these (see docs/DEPLOY.md, Security headers). */
+export const APP_HEADERS: Readonly<Record<string, string>> = securityHeaders('app')
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,6 +26,7 @@ const TYPES: Record<string, string> = {
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
+    ...APP_HEADERS,
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'access-control-allow-origin': '*',
@@ -43,7 +48,7 @@ export async function serveStatic(
   try {
     pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://relay.invalid').pathname)
   } catch {
-    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+    res.writeHead(400, { ...APP_HEADERS, 'content-type': 'text/plain; charset=utf-8' })
     res.end('Bad request\n')
     return true
   }
@@ -68,10 +73,10 @@ export async function serveStatic(
   // must be revalidated so a deployed update reaches users.
   const immutable = pathname.startsWith('/assets/')
   res.writeHead(200, {
+    ...APP_HEADERS,
     'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-    'x-content-type-options': 'nosniff',
   })
   if (req.method === 'HEAD') {
     res.end()

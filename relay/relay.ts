@@ -14,7 +14,7 @@ import { logger } from '@libp2p/logger'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { loadOrCreateIdentity } from './identity.ts'
-import { sendJson, serveStatic } from './http.ts'
+import { APP_HEADERS, sendJson, serveStatic } from './http.ts'
 import { Inbound } from './inbound.ts'
 import { relayWebSockets } from './transport.ts'
 import {
@@ -91,7 +91,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     (req, res) => {
       handleRequest(req, res).catch((err: unknown) => {
         log.error('request failed - %e', err)
-        if (!res.headersSent) res.writeHead(500)
+        if (!res.headersSent) res.writeHead(500, APP_HEADERS)
         res.end()
       })
     },
@@ -213,7 +213,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!bodyWithinLimit(req, config.maxBodyBytes)) {
       refused('body-size')
-      res.writeHead(413, { connection: 'close' })
+      res.writeHead(413, { ...APP_HEADERS, connection: 'close' })
       res.end()
       return
     }
@@ -221,7 +221,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     try {
       path = new URL(req.url ?? '/', 'http://relay.invalid').pathname
     } catch {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+      res.writeHead(400, { ...APP_HEADERS, 'content-type': 'text/plain; charset=utf-8' })
       res.end('Bad request\n')
       return
     }
@@ -236,7 +236,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       return
     }
     if (config.appDir !== undefined && (await serveStatic(config.appDir, req, res))) return
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+    res.writeHead(404, { ...APP_HEADERS, 'content-type': 'text/plain; charset=utf-8' })
     res.end('Not found\n')
   }
 

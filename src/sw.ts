@@ -11,6 +11,9 @@ import {
 } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { clientsClaim } from 'workbox-core'
+import { parseByteRange } from './core/byte-range.ts'
+import { previewOf } from './core/media-type.ts'
+import { securityHeaders } from './core/security-headers.ts'
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null } | string>
@@ -19,6 +22,11 @@ declare const self: ServiceWorkerGlobalScope & {
 /** Must match SW_DOWNLOAD_PATH / SW_DOWNLOAD_MESSAGE in src/state/download-sink.ts. */
 const DOWNLOAD_PATH = '__coffer/download/'
 const DOWNLOAD_MESSAGE = 'coffer-download'
+/** Must match SW_VIEW_PATH / SW_VIEW_MESSAGE in src/state/view-route.ts. */
+const VIEW_PATH = '__coffer/view/'
+const VIEW_MESSAGE = 'coffer-view'
+/** A page that holds a preview answers at once; one that does not may be frozen in the background. */
+const VIEW_ASK_MS = 3_000
 /** A stream handed over but never asked for (the frame failed to load) is dropped after this. */
 const UNCLAIMED_MS = 60_000
 
@@ -96,10 +104,92 @@ registerRoute(
   },
 )
 
+/** Asks one window for the preview it offered under `id`. */
+function askWindow(client: Client, id: string): Promise<Blob | undefined> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel()
+    const timer = setTimeout(() => {
+      channel.port1.close()
+      resolve(undefined)
+    }, VIEW_ASK_MS)
+    channel.port1.onmessage = (event: MessageEvent) => {
+      clearTimeout(timer)
+      channel.port1.close()
+      const data = event.data as { found?: unknown; blob?: unknown } | null
+      resolve(data?.found === true && data.blob instanceof Blob ? data.blob : undefined)
+    }
+    client.postMessage({ type: VIEW_MESSAGE, id }, [channel.port2])
+  })
+}
+
+/** The bytes live in the page that previewed them (the worker may be stopped at any time). */
+async function findView(id: string): Promise<Blob | undefined> {
+  const windows = await self.clients.matchAll({ type: 'window' })
+  const answers = await Promise.all(windows.map((c) => askWindow(c, id)))
+  return answers.find((b) => b !== undefined)
+}
+
+function viewResponse(status: number, body: BodyInit | null, extra: Record<string, string>) {
+  const headers = new Headers({ ...securityHeaders('view'), 'Cache-Control': 'no-store', ...extra })
+  return new Response(body, { status, headers })
+}
+
+const viewPrefix = new URL(VIEW_PATH, self.registration.scope).pathname
+
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith(viewPrefix),
+  async ({ url, request }) => {
+    const id = url.pathname.slice(viewPrefix.length)
+    const blob = ID.test(id) ? await findView(id) : undefined
+    if (blob === undefined) {
+      return viewResponse(404, 'This preview is no longer open. Open the link again.', {
+        'Content-Type': 'text/plain; charset=utf-8',
+      })
+    }
+    // The page already typed the blob from the allowlist; anything else is shown as bytes.
+    const type = previewOf(blob.type)?.essence ?? 'application/octet-stream'
+    const size = blob.size
+    const range = parseByteRange(request.headers.get('range'), size)
+    const common = { 'Content-Type': type, 'Accept-Ranges': 'bytes' }
+    if (range === 'unsatisfiable') {
+      return viewResponse(416, null, { ...common, 'Content-Range': `bytes */${size}` })
+    }
+    if (range === undefined) {
+      return viewResponse(200, blob, { ...common, 'Content-Length': String(size) })
+    }
+    return viewResponse(206, blob.slice(range.start, range.end), {
+      ...common,
+      'Content-Length': String(range.end - range.start),
+      'Content-Range': `bytes ${range.start}-${range.end - 1}/${size}`,
+    })
+  },
+)
+
 precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
+
+const APP_HEADERS = securityHeaders('app')
+// After precacheAndRoute: workbox throws for a URL it has not been told to precache yet.
+const shell = createHandlerBoundToURL('index.html')
+
+/**
+ * The shell comes from the precache, which keeps the headers it was fetched with; a host that
+ * sent none (or an older cache) still gets the app's policy, so a cached page is never weaker.
+ */
+async function shellWithHeaders(options: Parameters<typeof shell>[0]): Promise<Response> {
+  const response = await shell(options)
+  if (response.headers.has('Content-Security-Policy')) return response
+  const headers = new Headers(response.headers)
+  for (const [name, value] of Object.entries(APP_HEADERS)) headers.set(name, value)
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  })
+}
+
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL('index.html'), {
+  new NavigationRoute(shellWithHeaders, {
     // config.json names the relays and must come from the network; /health is the relay's.
     denylist: [/^\/config\.json$/, /^\/health$/, /\/__coffer\//],
   }),

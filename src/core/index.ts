@@ -41,3 +41,11 @@ export * from './capability.ts'
 export * from './encode-file.ts'
 export * from './decode-file.ts'
 export { segmentStream, type Segment } from './segmenter.ts'
+export {
+  parseMediaType,
+  previewOf,
+  PREVIEW_TYPES,
+  type MediaType,
+  type PreviewKind,
+} from './media-type.ts'
+export { parseByteRange, type ByteRange } from './byte-range.ts'

@@ -2,8 +2,10 @@ import {
   InvalidCapabilityError,
   InvalidShareLinkError,
   parseShareFragment,
+  previewOf,
   UnsupportedCapabilityError,
   WrongKeyError,
+  type PreviewKind,
   type ReadCapability,
 } from '../core/index.ts'
 import type { GuestNode } from '../net/guest-node.ts'
@@ -17,6 +19,9 @@ import { keepConnected } from '../engine/connect/keep-connected.ts'
 import { Download, startDownload, type SaveChoice } from './download.svelte.ts'
 import { fetchConfig } from '../net/config/relay-config.ts'
 import { formatBytes, shortPeerId } from './format.ts'
+import { offerView, type ViewHandle } from './view-route.ts'
+
+export type { PreviewKind }
 
 /** Share links start with this fragment: `<app>#/s/<read capability>[?r=…&p=…]`. */
 export const SHARE_FRAGMENT_PREFIX = '#/s/'
@@ -33,22 +38,14 @@ export interface LinkProblem {
   advice: string
 }
 
-/** Media types previewed inline; anything else is offered for download only. */
-export type PreviewKind = 'image' | 'text' | 'audio' | 'video' | 'pdf'
-
 /** Previews are downloaded into memory (a blob URL), so they are kept to modest files. */
 export const PREVIEW_MAX_BYTES = 32 * 1024 * 1024
 /** Text previews show the beginning of the file only. */
 export const TEXT_PREVIEW_CHARS = 200_000
 
+/** How a file of this declared type is previewed; undefined: download only (src/core/media-type.ts). */
 export function previewKind(type: string): PreviewKind | undefined {
-  const t = type.toLowerCase().split(';')[0]!.trim()
-  if (/^image\/(png|jpeg|gif|webp|avif|bmp|svg\+xml)$/.test(t)) return 'image'
-  if (t.startsWith('text/') || t === 'application/json') return 'text'
-  if (t.startsWith('audio/')) return 'audio'
-  if (t.startsWith('video/')) return 'video'
-  if (t === 'application/pdf') return 'pdf'
-  return undefined
+  return previewOf(type)?.kind
 }
 
 /** Turns a link-parsing or opening failure into words for the visitor. */
@@ -113,6 +110,7 @@ export class SharePageState {
   #wait = $state.raw<DownloadWait | undefined>()
   #preview = $state.raw<Download | undefined>()
   #previewUrl = $state<string | undefined>()
+  #view = $state.raw<ViewHandle | undefined>()
   #previewText = $state<string | undefined>()
   #download = $state.raw<Download | undefined>()
   #capability: ReadCapability | undefined
@@ -180,6 +178,10 @@ export class SharePageState {
   }
   get previewUrl(): string | undefined {
     return this.#previewUrl
+  }
+  /** The isolated view (opaque origin) of the preview, for "Open in a new tab"; never a blob: URL. */
+  get viewUrl(): string | undefined {
+    return this.#view?.url
   }
   get previewText(): string | undefined {
     return this.#previewText
@@ -259,9 +261,16 @@ export class SharePageState {
           0,
           TEXT_PREVIEW_CHARS,
         )
-      } else {
-        this.#previewUrl = URL.createObjectURL(blob)
+        return
       }
+      const essence = previewOf(this.#type)?.essence
+      if (essence === undefined) return
+      // The bytes are typed from the allowlist, never with the uploader's string.
+      const typed = new Blob([blob], { type: essence })
+      this.#view = offerView(typed, this.#name)
+      // Without a service worker the element shows a blob: URL (image, audio and video only,
+      // which render as media even when opened as a document) and no new-tab link is offered.
+      this.#previewUrl = this.#view?.url ?? URL.createObjectURL(typed)
     })
   }
 
@@ -299,7 +308,8 @@ export class SharePageState {
     this.#controller.abort()
     this.#preview?.cancel()
     this.#download?.cancel()
-    if (this.#previewUrl) URL.revokeObjectURL(this.#previewUrl)
+    if (this.#view !== undefined) this.#view.revoke()
+    else if (this.#previewUrl) URL.revokeObjectURL(this.#previewUrl)
     await this.#guest?.stop()
   }
 }

@@ -205,6 +205,32 @@ export async function startRelayProcess(options: StartRelayOptions = {}): Promis
   }
 }
 
+// ---------------------------------------------------------------- CSP
+
+const CSP_VIOLATION = 'coffer-e2e: CSP violation'
+
+/**
+ * Records every Content-Security-Policy violation of a context's pages (the app must work with
+ * its CSP in force); returns the list so far. openPeer fails the test when it is not empty.
+ */
+export async function watchCspViolations(context: BrowserContext): Promise<() => string[]> {
+  const seen: string[] = []
+  await context.addInitScript((tag) => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      // eslint-disable-next-line no-console -- the page reports to the test through its console
+      console.error(`${tag}: ${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile})`)
+    })
+  }, CSP_VIOLATION)
+  const watch = (page: Page): void => {
+    page.on('console', (m) => {
+      if (m.text().startsWith(CSP_VIOLATION)) seen.push(`${page.url()}: ${m.text()}`)
+    })
+  }
+  context.pages().forEach(watch)
+  context.on('page', watch)
+  return () => [...seen]
+}
+
 // ---------------------------------------------------------------- peers
 
 export interface Peer {
@@ -247,6 +273,7 @@ export const test = base.extend<Fixtures>({
     // Every page logs its node's connection events; a failed test prints them (cheap: a few
     // lines per dial), so a rare lost connection in CI says what happened.
     const connectionLog: string[] = []
+    const cspViolations: Array<() => string[]> = []
     const t0 = Date.now()
     await use(async (options = {}) => {
       let context: BrowserContext
@@ -260,6 +287,7 @@ export const test = base.extend<Fixtures>({
       } else {
         context = await browser.newContext()
       }
+      cspViolations.push(await watchCspViolations(context))
       const page = context.pages()[0] ?? (await context.newPage())
       const index = pages.push(page) - 1
       if (DEBUG_PATTERN === undefined) {
@@ -307,6 +335,10 @@ export const test = base.extend<Fixtures>({
       process.stdout.write(`connection log of the failed test:\n${body}\n`)
     }
     await Promise.all(opened.map((c) => c()))
+    expect(
+      cspViolations.flatMap((v) => v()),
+      'no CSP violation in any page',
+    ).toEqual([])
   },
 })
 
