@@ -3,6 +3,7 @@
 import type { IDBPDatabase } from 'idb'
 import { CID } from 'multiformats/cid'
 import { parseManifest, type Layout } from '../core/manifest.ts'
+import { fileKind } from '../core/file-kind.ts'
 import { computeHealth, type FileHealth } from '../core/placement/index.ts'
 import { localStripeCodec, type StripeCodec } from '../core/stripe.ts'
 import type { ShardNetwork } from '../net/store/index.ts'
@@ -152,6 +153,8 @@ export interface FileRow {
   size: number
   sizeText: string
   type: string
+  /** What the file is, in plain words ("PDF document"), from its type and name. */
+  kindText: string
   createdAt: number
   state: FileState
   manifestCid?: string
@@ -276,6 +279,7 @@ export class FilesState {
         size: r.size,
         sizeText: formatBytes(r.size),
         type: r.type,
+        kindText: fileKind(r.name, r.type),
         createdAt: r.createdAt,
         state: upload?.phase === 'failed' && r.state === 'uploading' ? 'interrupted' : r.state,
         ...(r.manifestCid !== undefined ? { manifestCid: r.manifestCid } : {}),

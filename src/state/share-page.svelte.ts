@@ -8,6 +8,7 @@ import {
   type PreviewKind,
   type ReadCapability,
 } from '../core/index.ts'
+import { fileKind } from '../core/file-kind.ts'
 import type { GuestNode } from '../net/guest-node.ts'
 import {
   openDownload,
@@ -149,6 +150,10 @@ export class SharePageState {
   }
   get type(): string {
     return this.#type
+  }
+  /** What the file is, in plain words ("Video"), never the uploader's raw type string. */
+  get kindText(): string {
+    return fileKind(this.#name, this.#type)
   }
   get size(): number {
     return this.#size

@@ -144,6 +144,8 @@ for (const size of SIZES) {
     await uploadThroughUi(page, name, randomBytes(256 * 1024))
     await openFiles(page)
     await expect(fileRow(page, name)).toBeVisible()
+    // The kind in plain words, from the name when the type says nothing (octet-stream).
+    await expect(fileRow(page, name).getByTestId('file-kind')).toHaveText('Zip archive')
     await checkView(page, 'files', size.name, info)
 
     await page.getByTestId('nav-peers').click()
@@ -170,6 +172,7 @@ for (const size of SIZES) {
       const share = await guest.newPage()
       await share.goto(link)
       await expect(share.getByTestId('share-name')).toHaveText(name, { timeout: 90_000 })
+      await expect(share.getByTestId('share-type')).toHaveText('Zip archive')
       await checkView(share, 'share', size.name, info)
     } finally {
       await guest.close()
