@@ -142,15 +142,16 @@ export class Download {
       return 'None of the devices holding this file are reachable right now. The download starts by itself when one comes online.'
     }
     const more = w.missing === 1 ? '1 more holder' : `${w.missing} more holders`
-    return `Waiting: this download needs ${more} to come online. Only ${w.available} of the ${w.needed} pieces needed for part ${w.stripe + 1} are reachable. It continues by itself when they come online.`
+    return `Waiting: this download needs ${more} to come online. Only ${w.available} of the ${w.needed} encrypted parts it needs next are reachable. It goes on by itself when they are back.`
   }
-  /** Peer ids caught serving corrupted pieces (skipped). */
+  /** Peer ids caught serving damaged shards (skipped). */
   get badPeers(): string[] {
     return this.#badPeers
   }
   get badPeerMessages(): string[] {
     return this.#badPeers.map(
-      (p) => `Peer ${shortPeerId(p)} served a corrupted piece and was skipped.`,
+      (p) =>
+        `The device ${shortPeerId(p)} sent damaged data; Coffer skipped it and used the other holders.`,
     )
   }
   get error(): string | undefined {

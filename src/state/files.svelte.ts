@@ -441,7 +441,7 @@ export class FilesState {
     // releases those orphans first.
     if (this.#repairing) this.#repairAgain = true
     if (pending > 0) {
-      this.#notice = `“${record.name}” is deleted here; ${pending} of its pieces are on members who are offline and will be freed when they come back.`
+      this.#notice = `“${record.name}” is deleted here; ${pending} of its encrypted parts are on members who are offline and will be freed when they come back.`
     }
     await this.refresh()
   }

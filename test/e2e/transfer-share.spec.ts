@@ -126,7 +126,7 @@ test('a fresh browser downloads the exact bytes with the owner closed and names 
     const reports = guest.page.getByTestId('download-bad-peer')
     await expect(reports).toHaveCount(1)
     await expect(reports).toContainText(shortPeerId(holderId))
-    await expect(reports).toContainText('corrupted')
+    await expect(reports).toContainText('sent damaged data')
   } finally {
     await guest.close()
   }
@@ -192,7 +192,7 @@ test('exactly k shards online suffice; with k − 1 the page says what is missin
         await second.page.getByTestId('share-download').click()
         const wait = second.page.getByTestId('download-wait')
         await expect(wait).toContainText('needs 1 more holder', { timeout: 120_000 })
-        await expect(wait).toContainText(`Only ${k - 1} of the ${k} pieces`)
+        await expect(wait).toContainText(`Only ${k - 1} of the ${k} encrypted parts`)
         await expect(second.page.getByTestId('download-phase')).toHaveText('Waiting for holders')
         // A member that was away comes back (same browser profile: same peer, same shards).
         const back = await away[0]!.context.newPage()

@@ -292,7 +292,7 @@ describe('uploadFile', () => {
         placeAttempts: 2,
         placeRetryMs: 5,
       }),
-    ).rejects.toThrow(/Only 0 of the 4 pieces/)
+    ).rejects.toThrow(/Only 0 of the 4 encrypted parts/)
   })
 
   it('on Resume, a shard a holder kept without a receipt here is adopted, not copied elsewhere', async () => {

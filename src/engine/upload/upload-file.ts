@@ -419,7 +419,7 @@ export async function uploadFile(
       if (placed >= k) break
       if (attempt >= (options.placeAttempts ?? STRIPE_PLACE_ATTEMPTS)) {
         throw new UploadIncompleteError(
-          `Only ${placed} of the ${k} pieces needed were stored: too few members could take them. The upload can be resumed when more members are online.`,
+          `Only ${placed} of the ${k} encrypted parts needed were stored: too few members could take them. The upload can be resumed when more members are online.`,
         )
       }
       // Stores fail for a while when peers are busy or reconnecting; that should not end
