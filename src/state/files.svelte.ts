@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Maps and Sets here are private caches,
    or built whole and then assigned to a $state.raw field, which is what triggers updates. */
 import type { IDBPDatabase } from 'idb'
@@ -24,6 +25,8 @@ import {
   type UploadProgress,
   type UploadSource,
 } from '../engine/upload/upload-file.ts'
+
+const log = logger('coffer:state:files')
 
 /** Everything the Files view needs from the node, injected so tests can pass an in-memory co-op. */
 export interface FilesDeps {
@@ -467,7 +470,11 @@ export class FilesState {
   #codecFor(deps: FilesDeps): Promise<StripeCodec | undefined> {
     const c = deps.codec
     if (typeof c !== 'function') return Promise.resolve(c)
-    this.#codec ??= c().catch(() => undefined)
+    this.#codec ??= c().catch((err: unknown) => {
+      // Without workers the pipeline runs on this thread, slower but the same.
+      log('worker pool unavailable: %s', err)
+      return undefined
+    })
     return this.#codec
   }
 
@@ -503,7 +510,12 @@ export class FilesState {
         this.#dropTask(task)
         if (task.fileId !== undefined) {
           const record = this.record(task.fileId)
-          if (record !== undefined) await deleteStoredFile(deps, record).catch(() => undefined)
+          if (record !== undefined) {
+            // What could not be freed now is left to releaseOrphans on a later pass.
+            await deleteStoredFile(deps, record).catch((err: unknown) =>
+              log('freeing a cancelled upload failed: %s', err),
+            )
+          }
         }
         await this.refresh()
         return
@@ -514,7 +526,10 @@ export class FilesState {
         return
       }
       task.fail(explainUploadError(err))
-      await updateFile(deps.db, task.fileId, { state: 'interrupted' }).catch(() => undefined)
+      await updateFile(deps.db, task.fileId, { state: 'interrupted' }).catch(
+        // The record stays as it was; the next load marks an unfinished upload interrupted.
+        (err: unknown) => log('marking the upload interrupted failed: %s', err),
+      )
       await this.refresh()
     }
   }
@@ -585,8 +600,12 @@ export class FilesState {
         if (deps === undefined) return
         // Decide on the peers online now: a pass asked for by a join may start before the
         // health update that the join also started has finished.
-        await this.#updateHealth().catch(() => undefined)
-        await releaseOrphans(deps).catch(() => undefined)
+        await this.#updateHealth().catch((err: unknown) =>
+          log('health update failed, the badges keep their last state: %s', err),
+        )
+        await releaseOrphans(deps).catch((err: unknown) =>
+          log('freeing orphans failed, tried on the next pass: %s', err),
+        )
         let changed = false
         for (const record of this.#records) {
           const health = this.#health.get(record.id)
@@ -611,11 +630,16 @@ export class FilesState {
               },
             )
             if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
-          } catch {
+          } catch (err) {
             // A peer vanished mid-repair: the file stays unhealthy, so the retry tries again.
+            log('repair of %s failed: %s', record.name, err)
           }
         }
-        if (changed) await this.#updateHealth().catch(() => undefined)
+        if (changed) {
+          await this.#updateHealth().catch((err: unknown) =>
+            log('health update failed, the badges keep their last state: %s', err),
+          )
+        }
         // Work is left whenever a file is still at risk or crowded: a repair failed, or its plan
         // was made from the free-space answers it got and a peer whose connection has only just
         // opened had not answered yet.
@@ -630,7 +654,13 @@ export class FilesState {
     if (!unfinished) {
       this.#retryDelay = this.#retryMs
     } else if (this.#deps !== undefined) {
-      this.#retry = setTimeout(() => void this.#maintain().catch(() => undefined), this.#retryDelay)
+      this.#retry = setTimeout(
+        () =>
+          void this.#maintain().catch((err: unknown) =>
+            log('maintenance pass failed, retried later: %s', err),
+          ),
+        this.#retryDelay,
+      )
       this.#retryDelay = Math.min(this.#retryDelay * 2, MAINTAIN_RETRY_MAX_MS)
     }
   }
