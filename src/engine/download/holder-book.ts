@@ -11,7 +11,7 @@ const log = logger('coffer:engine:download')
 
 /**
  * What the download engine needs from a node: a member's co-op node and a share-link guest
- * both provide it (src/state/download-network.ts), and unit tests pass an in-memory one.
+ * both provide it (src/engine/download/download-network.ts), and unit tests pass an in-memory one.
  */
 export interface DownloadNetwork {
   /** Peers with an open direct (unlimited) connection right now. */
