@@ -62,6 +62,16 @@ export class BlockMismatchError extends CoreError {
   override readonly code = BlockMismatchError.code
 }
 
+/**
+ * The zero bytes that pad a stripe's data shards to k·shardSize are not all zero: the shards
+ * are not the ones the manifest's writer made (FORMAT.md §4), though each matches its CID.
+ */
+export class ShardPaddingError extends CoreError {
+  static readonly code = 'ERR_SHARD_PADDING'
+  override name = 'ShardPaddingError'
+  override readonly code = ShardPaddingError.code
+}
+
 /** Fewer than k valid shards of a stripe could be fetched from the source. */
 export class NotEnoughShardsError extends CoreError {
   static readonly code = 'ERR_NOT_ENOUGH_SHARDS'

@@ -2,7 +2,7 @@ import type { CID } from 'multiformats/cid'
 import { blockMatches, rawBlock, type Block } from './block.ts'
 import { TAG_BYTES } from './constants.ts'
 import { createErasureCodec, type ErasureCodec } from './erasure/index.ts'
-import { InvalidParametersError } from './errors.ts'
+import { InvalidParametersError, ShardPaddingError } from './errors.ts'
 import { Sha256 } from './sha256.ts'
 import { decryptSegment, encryptSegment, importFileKey } from './segment-crypto.ts'
 
@@ -193,6 +193,7 @@ export async function decodeStripe(input: DecodeStripeInput): Promise<Uint8Array
     }
   }
   const data = codec.reconstruct(input.shards)
+  checkPadding(data, length, shardSize)
   const ciphertext = new Uint8Array(length)
   let offset = 0
   for (const shard of data) {
@@ -203,6 +204,17 @@ export async function decodeStripe(input: DecodeStripeInput): Promise<Uint8Array
   }
   const key = await cryptoKey(input.key)
   return decryptSegment(key, input.fileId, input.index, input.final, ciphertext)
+}
+
+/** Every byte of the data shards past the ciphertext's `length` must be zero (FORMAT.md §4). */
+function checkPadding(data: readonly Uint8Array[], length: number, shardSize: number): void {
+  for (const [j, shard] of data.entries()) {
+    for (let b = Math.max(0, length - j * shardSize); b < shard.length; b++) {
+      if (shard[b] !== 0) {
+        throw new ShardPaddingError(`data shard ${j}: padding byte ${b} is not zero`)
+      }
+    }
+  }
 }
 
 export function rebuildShards(input: RebuildShardsInput): Uint8Array[] {

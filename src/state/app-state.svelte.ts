@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import type { CofferNode, Coop } from '../net/types.ts'
 import { CoopState, type FormatInvite } from './coop-state.svelte.ts'
 import { DeviceState, type StorageApi } from './device-state.svelte.ts'
@@ -8,6 +9,8 @@ import { NodeState } from './node-state.svelte.ts'
 import { RouterState } from './router.svelte.ts'
 import { UpdateState } from './update-state.svelte.ts'
 import { INVITE_FRAGMENT_PREFIX as INVITE_PREFIX } from '../net/constants.ts'
+
+const log = logger('coffer:state:app')
 
 /** Everything AppState needs from the layers below, injected so tests can pass fakes. */
 export interface AppDeps {
@@ -89,7 +92,9 @@ export class AppState {
 
   /** Runs start-up; `hash` is location.hash at load (it may carry an invite). */
   async start(hash: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    void this.device.refresh().catch(() => undefined)
+    void this.device
+      .refresh()
+      .catch((err: unknown) => log('storage figures unavailable, the panel shows none: %s', err))
     const coop = await this.#chooseCoop(hash, options)
     if (!coop) {
       this.#startError = 'no-coop'
@@ -105,10 +110,16 @@ export class AppState {
       this.#startError = undefined
       const files = this.#deps.filesDeps?.(node)
       if (files) {
-        void this.files.attach(files).catch(() => undefined)
-        void this.pledge.attach(files.db).catch(() => undefined)
+        void this.files
+          .attach(files)
+          .catch((err: unknown) => log('files view failed to attach, it stays empty: %s', err))
+        void this.pledge
+          .attach(files.db)
+          .catch((err: unknown) => log('pledge settings failed to load, defaults shown: %s', err))
       }
-    } catch {
+    } catch (err) {
+      // Shown to the member as "could not start"; retry() tries again.
+      log('node failed to start: %s', err)
       this.#startError = 'node-failed'
       this.node.startFailed()
     }
@@ -132,13 +143,18 @@ export class AppState {
     if (hash.startsWith(INVITE_PREFIX)) {
       try {
         return this.#deps.parseInvite(hash)
-      } catch {
+      } catch (err) {
+        // Shown to the member as a bad invite; the stored or configured co-op is used instead.
+        log('invite in the address is not valid: %s', err)
         this.#inviteError = true
       }
     }
     const stored = await this.#deps.loadCoop()
     if (stored) return stored
-    const config = await this.#deps.fetchConfig(options).catch(() => undefined)
+    const config = await this.#deps
+      .fetchConfig(options)
+      // Treated as offline: start-up waits for the network and retries.
+      .catch((err: unknown) => log('relay config unavailable: %s', err))
     if (!config || config.relays.length === 0) return undefined
     return await this.#deps.createCoop({ relays: config.relays })
   }

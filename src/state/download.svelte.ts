@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import {
   PlaintextHashMismatchError,
@@ -28,6 +29,8 @@ import {
   type SaveTarget,
 } from '../engine/download/download-sink.ts'
 import { formatBytes, shortPeerId } from './format.ts'
+
+const log = logger('coffer:state:download')
 
 export type { SaveMode } from '../engine/download/download-sink.ts'
 
@@ -261,7 +264,8 @@ export function startDownload(input: StartDownloadInput): Download {
     choice === 'picker' || (choice === 'auto' && hasSavePicker() && input.name)
       ? pickerTarget(input.name ?? 'download')
       : undefined
-  picked?.catch(() => undefined)
+  // Observed where the download awaits it; this only keeps an early refusal from being unhandled.
+  picked?.catch((err: unknown) => log('save picker refused: %s', err))
   return new Download(async (d, signal) => {
     const codec = input.codec ?? (await downloadWorkerPool())
     let target: SaveTarget | undefined = picked ? await picked : undefined
@@ -279,7 +283,9 @@ export function startDownload(input: StartDownloadInput): Download {
         onProgress: ({ bytes }) => d.progress(bytes),
       })
     } catch (err) {
-      await target?.writable.abort(err).catch(() => undefined)
+      await target?.writable
+        .abort(err)
+        .catch((abortError: unknown) => log('save target already closed: %s', abortError))
       throw err
     }
     const { envelope } = download.opened

@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Maps and Sets here are private caches,
    or built whole and then assigned to a $state.raw field, which is what triggers updates. */
 import type { IDBPDatabase } from 'idb'
@@ -14,17 +15,13 @@ import { holdersByShard, receiptsForFile } from '../storage/receipts.ts'
 import type { Download } from './download.svelte.ts'
 import { formatBytes } from './format.ts'
 import type { ShareLinkInput } from './share.svelte.ts'
+import { explainUploadError, UploadTask } from './upload-task.svelte.ts'
 import { repairFile } from '../engine/repair/repair.ts'
-import { SpeedMeter } from '../engine/speed.ts'
 import { deleteStoredFile, releaseOrphans } from '../engine/upload/delete-stored.ts'
-import { FileTooLargeError, NoPeersError, ResumeMismatchError } from '../engine/upload/errors.ts'
 import type { ManifestStore } from '../engine/upload/manifest-store.ts'
-import {
-  checkUploadSize,
-  uploadFile,
-  type UploadProgress,
-  type UploadSource,
-} from '../engine/upload/upload-file.ts'
+import { checkUploadSize, uploadFile, type UploadSource } from '../engine/upload/upload-file.ts'
+
+const log = logger('coffer:state:files')
 
 /** Everything the Files view needs from the node, injected so tests can pass an in-memory co-op. */
 export interface FilesDeps {
@@ -57,92 +54,6 @@ export const PEER_CHANGE_DEBOUNCE_MS = 1_500
  */
 export const MAINTAIN_RETRY_MS = 5_000
 export const MAINTAIN_RETRY_MAX_MS = 300_000
-
-export type UploadPhase = 'waiting' | 'encoding' | 'storing' | 'finishing' | 'failed' | 'done'
-
-/** One running (or waiting, or failed) upload, as the view shows it. */
-export class UploadTask {
-  readonly key: string
-  readonly name: string
-  readonly total: number
-  #phase = $state<UploadPhase>('waiting')
-  #encoded = $state(0)
-  #stored = $state(0)
-  #speed = $state(0)
-  #error = $state<string | undefined>()
-  #fileId = $state<string | undefined>()
-  readonly #meter = new SpeedMeter()
-  readonly controller = new AbortController()
-  startedAt = 0
-  finishedAt = 0
-
-  constructor(key: string, name: string, total: number) {
-    this.key = key
-    this.name = name
-    this.total = total
-  }
-
-  get phase(): UploadPhase {
-    return this.#phase
-  }
-  get encoded(): number {
-    return this.#encoded
-  }
-  get stored(): number {
-    return this.#stored
-  }
-  /** Bytes stored per second, over the last few seconds. */
-  get speed(): number {
-    return this.#speed
-  }
-  get error(): string | undefined {
-    return this.#error
-  }
-  /** The file record's id once it exists. */
-  get fileId(): string | undefined {
-    return this.#fileId
-  }
-  get cancelled(): boolean {
-    return this.controller.signal.aborted
-  }
-
-  /** Fractions 0…1 for the two progress bars. */
-  get encodedFraction(): number {
-    return this.total === 0 ? (this.#phase === 'waiting' ? 0 : 1) : this.#encoded / this.total
-  }
-  get storedFraction(): number {
-    return this.total === 0 ? (this.#phase === 'done' ? 1 : 0) : this.#stored / this.total
-  }
-
-  start(): void {
-    this.#phase = 'encoding'
-    this.startedAt = Date.now()
-    this.#meter.reset(this.startedAt)
-  }
-
-  attach(fileId: string): void {
-    this.#fileId = fileId
-  }
-
-  progress(p: UploadProgress): void {
-    this.#encoded = p.encoded
-    this.#stored = p.stored
-    if (p.encoded >= this.total) this.#phase = p.stored >= this.total ? 'finishing' : 'storing'
-    this.#speed = this.#meter.add(Date.now(), p.stored)
-  }
-
-  finish(): void {
-    this.#phase = 'done'
-    this.#encoded = this.total
-    this.#stored = this.total
-    this.finishedAt = Date.now()
-  }
-
-  fail(message: string): void {
-    this.#phase = 'failed'
-    this.#error = message
-  }
-}
 
 export type HealthTone = 'safe' | 'at-risk' | 'unavailable' | 'unknown'
 
@@ -182,19 +93,6 @@ export function describeHealth(h: FileHealth): { tone: HealthTone; text: string 
     }
   }
   return { tone: 'safe', text: spread }
-}
-
-/** A plain sentence for an upload failure. */
-export function explainUploadError(err: unknown): string {
-  if (
-    err instanceof FileTooLargeError ||
-    err instanceof NoPeersError ||
-    err instanceof ResumeMismatchError
-  ) {
-    return err.message
-  }
-  if (err instanceof Error && err.name === 'UploadIncompleteError') return err.message
-  return `The upload stopped: ${err instanceof Error ? err.message : String(err)}. You can resume it.`
 }
 
 /**
@@ -471,7 +369,11 @@ export class FilesState {
   #codecFor(deps: FilesDeps): Promise<StripeCodec | undefined> {
     const c = deps.codec
     if (typeof c !== 'function') return Promise.resolve(c)
-    this.#codec ??= c().catch(() => undefined)
+    this.#codec ??= c().catch((err: unknown) => {
+      // Without workers the pipeline runs on this thread, slower but the same.
+      log('worker pool unavailable: %s', err)
+      return undefined
+    })
     return this.#codec
   }
 
@@ -507,7 +409,12 @@ export class FilesState {
         this.#dropTask(task)
         if (task.fileId !== undefined) {
           const record = this.record(task.fileId)
-          if (record !== undefined) await deleteStoredFile(deps, record).catch(() => undefined)
+          if (record !== undefined) {
+            // What could not be freed now is left to releaseOrphans on a later pass.
+            await deleteStoredFile(deps, record).catch((err: unknown) =>
+              log('freeing a cancelled upload failed: %s', err),
+            )
+          }
         }
         await this.refresh()
         return
@@ -518,7 +425,10 @@ export class FilesState {
         return
       }
       task.fail(explainUploadError(err))
-      await updateFile(deps.db, task.fileId, { state: 'interrupted' }).catch(() => undefined)
+      await updateFile(deps.db, task.fileId, { state: 'interrupted' }).catch(
+        // The record stays as it was; the next load marks an unfinished upload interrupted.
+        (err: unknown) => log('marking the upload interrupted failed: %s', err),
+      )
       await this.refresh()
     }
   }
@@ -589,8 +499,12 @@ export class FilesState {
         if (deps === undefined) return
         // Decide on the peers online now: a pass asked for by a join may start before the
         // health update that the join also started has finished.
-        await this.#updateHealth().catch(() => undefined)
-        await releaseOrphans(deps).catch(() => undefined)
+        await this.#updateHealth().catch((err: unknown) =>
+          log('health update failed, the badges keep their last state: %s', err),
+        )
+        await releaseOrphans(deps).catch((err: unknown) =>
+          log('freeing orphans failed, tried on the next pass: %s', err),
+        )
         let changed = false
         for (const record of this.#records) {
           const health = this.#health.get(record.id)
@@ -615,11 +529,16 @@ export class FilesState {
               },
             )
             if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
-          } catch {
+          } catch (err) {
             // A peer vanished mid-repair: the file stays unhealthy, so the retry tries again.
+            log('repair of %s failed: %s', record.name, err)
           }
         }
-        if (changed) await this.#updateHealth().catch(() => undefined)
+        if (changed) {
+          await this.#updateHealth().catch((err: unknown) =>
+            log('health update failed, the badges keep their last state: %s', err),
+          )
+        }
         // Work is left whenever a file is still at risk or crowded: a repair failed, or its plan
         // was made from the free-space answers it got and a peer whose connection has only just
         // opened had not answered yet.
@@ -634,7 +553,13 @@ export class FilesState {
     if (!unfinished) {
       this.#retryDelay = this.#retryMs
     } else if (this.#deps !== undefined) {
-      this.#retry = setTimeout(() => void this.#maintain().catch(() => undefined), this.#retryDelay)
+      this.#retry = setTimeout(
+        () =>
+          void this.#maintain().catch((err: unknown) =>
+            log('maintenance pass failed, retried later: %s', err),
+          ),
+        this.#retryDelay,
+      )
       this.#retryDelay = Math.min(this.#retryDelay * 2, MAINTAIN_RETRY_MAX_MS)
     }
   }

@@ -1,7 +1,10 @@
+import { logger } from '@libp2p/logger'
 import type { IDBPDatabase } from 'idb'
 import type { CofferDB } from '../storage/db.ts'
 import { pledgeUsage, savePledge, type StorageEstimateLike } from '../storage/pledge.ts'
 import { formatBytes } from './format.ts'
+
+const log = logger('coffer:state:pledge')
 
 const MB = 1_000_000
 
@@ -73,7 +76,11 @@ export class PledgeState {
 
   async refresh(): Promise<void> {
     if (this.#db === undefined) return
-    const estimate = await this.#estimate().catch(() => undefined)
+    const estimate = await this.#estimate().catch((err: unknown) => {
+      // Without an estimate the pledge falls back to its fixed default.
+      log('storage estimate unavailable: %s', err)
+      return undefined
+    })
     const u = await pledgeUsage(this.#db, estimate)
     this.#quota = estimate?.quota
     this.#pledged = u.pledged

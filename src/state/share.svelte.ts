@@ -1,6 +1,9 @@
+import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import { formatShareLink, MAX_LINK_HINTS, type ReadCapability } from '../core/index.ts'
 import type { FileRecord } from '../storage/db.ts'
+
+const log = logger('coffer:state:share')
 
 export interface ShareLinkInput {
   file: Pick<FileRecord, 'manifestCid' | 'key' | 'name'>
@@ -78,7 +81,9 @@ export class ShareState {
       if (clipboard === undefined) throw new Error('no clipboard')
       await clipboard.writeText(this.link)
       this.#copied = 'copied'
-    } catch {
+    } catch (err) {
+      // Shown as "copy failed"; the link stays on screen to copy by hand.
+      log('clipboard refused the link: %s', err)
       this.#copied = 'failed'
     }
   }

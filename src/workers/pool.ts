@@ -4,6 +4,7 @@ import {
   blockMatches,
   InvalidParametersError,
   SegmentAuthenticationError,
+  ShardPaddingError,
   ShardSizeMismatchError,
   TooFewShardsError,
   WorkerPoolError,
@@ -85,6 +86,7 @@ function defaultSize(): number {
 const KNOWN_ERRORS: Record<string, new (message: string) => Error> = {
   SegmentAuthenticationError,
   InvalidParametersError,
+  ShardPaddingError,
   TooFewShardsError,
   ShardSizeMismatchError,
   WrongShardCountError,

@@ -1,6 +1,6 @@
 // One peer of the end-to-end benchmark, driven by test/bench/run-e2e.ts: a real Coffer member
 // node (src/net/node.ts) in its own browser context, plus the actions the runner times in it.
-// The upload and download go through the app's engines (src/state/upload, src/state/download-*);
+// The upload and download go through the app's engines (src/engine/upload, src/engine/download);
 // the baselines (Helia UnixFS + bitswap, one raw libp2p stream) run on the same nodes.
 import { unixfs } from '@helia/unixfs'
 import { peerIdFromString } from '@libp2p/peer-id'

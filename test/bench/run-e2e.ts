@@ -1097,7 +1097,7 @@ try {
     )
   }
   console.log(
-    `\nEngines: src/state/upload/upload-file.ts uploadFile and src/state/download-engine.ts openDownload ` +
+    `\nEngines: src/engine/upload/upload-file.ts uploadFile and src/engine/download/download-engine.ts openDownload ` +
       `(default settings), worker pool of ${poolSize}; sink discards (the engine checks the whole-file SHA-256). ` +
       `MB = 10^6 bytes of the plaintext file. One sample each, except the paired download runs. CPU s/MB: busy CPU time of the ` +
       `whole machine (all pages, workers, browser and network processes, relay; /proc/stat) per MB ` +
@@ -1139,8 +1139,8 @@ try {
       heliaImport: "@helia/unixfs addByteStream, profile 'unixfs-v1-2025' (1 MiB raw leaves)",
       rawStreamChunkBytes: 64 * 1024,
       engines: {
-        upload: 'src/state/upload/upload-file.ts uploadFile',
-        download: 'src/state/download-engine.ts openDownload',
+        upload: 'src/engine/upload/upload-file.ts uploadFile',
+        download: 'src/engine/download/download-engine.ts openDownload',
       },
       sink: 'discard (the engine verifies the whole-file SHA-256)',
       contexts: 'one Chromium, six incognito contexts (IndexedDB in memory)',

@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import type { CID } from 'multiformats/cid'
 import {
   fetchStripe,
@@ -22,6 +23,8 @@ import {
 } from './constants.ts'
 import { HolderBook, type DownloadNetwork } from './holder-book.ts'
 import { DownloadCancelledError, ManifestUnavailableError } from './errors.ts'
+
+const log = logger('coffer:engine:download')
 
 export type { DownloadNetwork }
 
@@ -150,8 +153,9 @@ export async function openDownload(
   const wait = (w: DownloadWait | undefined): void => {
     try {
       options.onWait?.(w)
-    } catch {
-      // the UI's problem
+    } catch (err) {
+      // A failing listener must not stop the download it reports on.
+      log('onWait listener threw: %s', err)
     }
   }
 
@@ -243,7 +247,10 @@ export async function openDownload(
       await book.connectKnown(redialSignal)
       if (network.directPeers().some((p) => !before.has(p))) await book.discover(all, redialSignal)
     }
-  })().catch(() => {})
+  })().catch((err: unknown) => {
+    // The download goes on with the holders it has; it ended or was cancelled if aborted.
+    if (!redialSignal.aborted) log('redialling known holders stopped: %s', err)
+  })
 
   const stream = stripeStream(decodeOne, {
     segments: layout.segments,

@@ -1,9 +1,12 @@
+import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Connection, Libp2p } from '@libp2p/interface'
 import { DIAL_TIMEOUT_MS } from '../../net/constants.ts'
 import type { CofferFetch } from '../../net/fetch/index.ts'
 import type { DownloadNetwork } from './holder-book.ts'
+
+const log = logger('coffer:engine:download')
 
 /** The libp2p node of a member or a guest, with the Coffer fetch service. */
 export type FetchingLibp2p = Pick<
@@ -31,8 +34,9 @@ export function libp2pDownloadNetwork(
         .getComponents()
         .findLast((c) => c.name === 'p2p')?.value
       if (id !== undefined) relayIds.add(id)
-    } catch {
-      // skipped
+    } catch (err) {
+      // Not a multiaddr: it names no relay to leave out of the holders.
+      log('relay address %s skipped: %s', r, err)
     }
   }
   return {

@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import type { CID } from 'multiformats/cid'
 import type { BlockSource } from '../../core/index.ts'
 import { CorruptBlockError } from '../../net/exchange/errors.ts'
@@ -6,9 +7,11 @@ import { NoHolderError } from '../../net/store/errors.ts'
 import { MAX_CIDS_PER_MESSAGE } from '../../core/protocol/index.ts'
 import { DEFAULT_REDIAL_MS } from './constants.ts'
 
+const log = logger('coffer:engine:download')
+
 /**
  * What the download engine needs from a node: a member's co-op node and a share-link guest
- * both provide it (src/state/download-network.ts), and unit tests pass an in-memory one.
+ * both provide it (src/engine/download/download-network.ts), and unit tests pass an in-memory one.
  */
 export interface DownloadNetwork {
   /** Peers with an open direct (unlimited) connection right now. */
@@ -106,8 +109,9 @@ export class HolderBook {
               })
             }
             this.#asked.set(peer, asked)
-          } catch {
+          } catch (err) {
             // Not a Coffer peer, or gone: asked again when it reconnects.
+            log('has at %s failed: %s', peer, err)
           }
         }),
     )
@@ -194,8 +198,9 @@ export class HolderBook {
               this.#bad.add(peer)
               try {
                 this.#onBadPeer?.(peer, cid)
-              } catch {
-                // a reporting problem must not stop the download
+              } catch (reportError) {
+                // A failing listener must not stop the download it reports on.
+                log('onBadPeer listener threw: %s', reportError)
               }
             } else if (err instanceof BlockNotFoundError) {
               this.#byCid.get(key)?.delete(peer)

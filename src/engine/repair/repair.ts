@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import type { IDBPDatabase } from 'idb'
 import type { Layout } from '../../core/manifest.ts'
@@ -18,6 +19,8 @@ import {
 import type { CofferDB, ReceiptRecord } from '../../storage/db.ts'
 import { deleteReceipt, receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
 import { releaseStrays, withoutReceipts } from '../upload/delete-stored.ts'
+
+const log = logger('coffer:engine:repair')
 
 export interface RepairDeps {
   db: IDBPDatabase<CofferDB>
@@ -225,8 +228,10 @@ export async function repairFile(
         // owner still pins it): as for any delete, the receipt is done.
         await network.delete(peer, cids, { signal })
         for (const c of cids) await deleteReceipt(db, c.toString(), peer)
-      } catch {
+      } catch (err) {
         signal?.throwIfAborted()
+        // The receipts stay, so the next maintenance pass asks again.
+        log('moving shards off %s: delete failed: %s', peer, err)
       }
     }
     // A failed build followed by a store that went through leaves nothing stray.
@@ -253,8 +258,9 @@ export async function repairFile(
           file: target.manifestCid,
         })
         copies.push(receiptRecord(target.fileId, r))
-      } catch {
+      } catch (err) {
         // Stopped or failed: the copies that went through are saved below either way.
+        log('manifest copy on %s failed: %s', peer, err)
       }
     }),
   )
@@ -335,8 +341,10 @@ async function gatherShards(
       try {
         shards[i] = await network.fetch(peer, cids[i]!, { signal })
         return true
-      } catch {
+      } catch (err) {
         signal?.throwIfAborted()
+        // The next holder of that shard is tried.
+        log('fetch of %s from %s failed: %s', cids[i]!.toString(), peer, err)
       }
     }
     return false

@@ -3,7 +3,7 @@ import type { Candidate } from '../../core/placement/index.ts'
 import type { ShardNetwork } from '../../net/store/index.ts'
 import { CANDIDATE_TTL_MS } from './constants.ts'
 
-const log = logger('coffer:state:upload:candidates')
+const log = logger('coffer:engine:upload:candidates')
 
 /**
  * Placement candidates for one upload: the directly connected peers with their free pledged

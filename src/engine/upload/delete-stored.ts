@@ -1,3 +1,4 @@
+import { logger } from '@libp2p/logger'
 import type { IDBPDatabase } from 'idb'
 import { CID } from 'multiformats/cid'
 import { MAX_CIDS_PER_MESSAGE } from '../../core/protocol/index.ts'
@@ -7,6 +8,8 @@ import { clearJournal } from '../../storage/journal.ts'
 import { deleteReceipt, receiptsForFile } from '../../storage/receipts.ts'
 import { STRAY_RELEASE_TIMEOUT_MS } from './constants.ts'
 import type { ManifestStore } from './manifest-store.ts'
+
+const log = logger('coffer:engine:delete')
 
 export interface DeleteDeps {
   db: IDBPDatabase<CofferDB>
@@ -50,8 +53,10 @@ export async function releaseReceipts(
             options,
           )
           for (const r of chunk) await deleteReceipt(deps.db, r.shard, r.holder)
-        } catch {
+        } catch (err) {
           options.signal?.throwIfAborted()
+          // The receipts stay, so the delete is asked again on the next pass.
+          log('delete at %s failed, kept for later: %s', holder, err)
           left.push(...list.slice(i))
           return
         }
@@ -79,8 +84,10 @@ export async function releaseStrays(
       for (let i = 0; i < cids.length; i += MAX_CIDS_PER_MESSAGE) {
         try {
           await network.delete(peer, cids.slice(i, i + MAX_CIDS_PER_MESSAGE), { signal })
-        } catch {
+        } catch (err) {
           options.signal?.throwIfAborted()
+          // A stray is freed by a later pass, or by the holder's own clean-up.
+          log('stray delete at %s failed: %s', peer, err)
           return
         }
       }

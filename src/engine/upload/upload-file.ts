@@ -109,7 +109,7 @@ export interface UploadResult {
   missingPeers: number
 }
 
-const log = logger('coffer:state:upload')
+const log = logger('coffer:engine:upload')
 
 function randomBytes(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(length))
@@ -514,8 +514,10 @@ export async function uploadFile(
     try {
       const r = await network.store(peer, block.cid, block.bytes, { signal, file: block.cid })
       copies.push(receiptRecord(record.id, r))
-    } catch {
+    } catch (err) {
       signal.throwIfAborted()
+      // One holder fewer for the manifest: the copies are counted against the goal below.
+      log('manifest copy on %s failed: %s', peer, err)
     }
   }
   await Promise.all(chosen.map(storeCopy))
