@@ -123,6 +123,8 @@ export interface StartRelayOptions {
   port?: number
   dataDir?: string
   extraArgs?: string[]
+  /** Run the relay inside this network namespace (`ip netns exec`, as root). */
+  netns?: string
 }
 
 /** Starts `coffer-relay` as a child process on 127.0.0.1 and waits for its addresses. */
@@ -139,7 +141,11 @@ export async function startRelayProcess(options: StartRelayOptions = {}): Promis
     // UDP 3478 is one per machine and runs overlap: STUN only where a test asks (last flag wins).
     args.push('--stun-port', '0')
     args.push(...(options.extraArgs ?? []))
-    const c = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [cmd, argv] =
+      options.netns === undefined
+        ? [process.execPath, args]
+        : ['ip', ['netns', 'exec', options.netns, process.execPath, ...args]]
+    const c = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     child = c
     let out = ''
     await new Promise<void>((res, rej) => {

@@ -46,6 +46,8 @@ export interface SelectedPair {
   remote: string
   /** RTCPeerConnection.connectionState of the connection. */
   state: string
+  bytesSent: number
+  bytesReceived: number
 }
 
 /**
@@ -54,7 +56,13 @@ export interface SelectedPair {
  */
 export function selectedPairs(page: Page): Promise<SelectedPair[]> {
   return page.evaluate(async () => {
-    const out: Array<{ local: string; remote: string; state: string }> = []
+    const out: Array<{
+      local: string
+      remote: string
+      state: string
+      bytesSent: number
+      bytesReceived: number
+    }> = []
     for (const pc of (window as unknown as IceWindow).__cofferPcs ?? []) {
       if (pc.connectionState !== 'connected') continue
       const stats = await pc.getStats()
@@ -74,6 +82,8 @@ export function selectedPairs(page: Page): Promise<SelectedPair[]> {
         local: String(local?.candidateType),
         remote: String(remote?.candidateType),
         state: pc.connectionState,
+        bytesSent: Number(pair.bytesSent ?? 0),
+        bytesReceived: Number(pair.bytesReceived ?? 0),
       })
     }
     return out
