@@ -3,7 +3,6 @@
  * co-op's relay names (its built-in STUN here), never libp2p's default public STUN servers,
  * and the app sends no request to any host but the relay.
  */
-import { createSocket } from 'node:dgram'
 import { rm } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import {
@@ -16,14 +15,7 @@ import {
   waitForDirectPeers,
 } from './fixtures.ts'
 import { recordIceServers, recordedIceServers } from './ice-record.ts'
-
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4')
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
-  const { port } = s.address()
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
-}
+import { freeUdpPort } from './coturn.ts'
 
 const test = base.extend<{ stunPort: number }>({
   // eslint-disable-next-line no-empty-pattern

@@ -85,6 +85,9 @@ export async function createNatNetwork(kind: NatKind): Promise<NatNetwork> {
     sh(['ip', '-n', pod, 'link', 'add', 'br0', 'type', 'bridge'])
     sh(['ip', '-n', pod, 'addr', 'add', `${POD_IP}/24`, 'dev', 'br0'])
     sh(['ip', '-n', pod, 'link', 'set', 'br0', 'up'])
+    // A public host has a default route: without one, coturn's sends towards a member's
+    // private host candidate fail with ENETUNREACH, which coturn does not shrug off.
+    sh(['ip', '-n', pod, 'route', 'add', 'default', 'dev', 'br0'])
     const homes: Home[] = []
     for (const [i, side] of ['a', 'b'].entries()) {
       const router = ns(`cf${id}-nat${side}`)
