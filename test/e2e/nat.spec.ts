@@ -50,7 +50,8 @@ interface Pod {
 async function withNatCoop(
   kind: NatKind,
   pod: Pod,
-  body: (a: Member, b: Member, iceServers: unknown) => Promise<void>,
+  /** `since`: when B's node had started. */
+  body: (a: Member, b: Member, iceServers: unknown, since: number) => Promise<void>,
 ): Promise<void> {
   const appDir = await buildOnce('app')
   const net = await createNatNetwork(kind)
@@ -101,7 +102,7 @@ async function withNatCoop(
       async () =>
         ((await (await fetch('/config.json')).json()) as { iceServers: unknown }).iceServers,
     )
-    await body(a, b, iceServers)
+    await body(a, b, iceServers, Date.now())
   } catch (err) {
     process.stdout.write(`connection log of the failed NAT test:\n${log.join('\n')}\n`)
     throw err
@@ -137,10 +138,11 @@ function isDirect(page: Page, other: string): Promise<boolean> {
 test.describe.configure({ timeout: 300_000 })
 
 test('host candidates only: members behind NATs do not connect, and both Peers views say why', async () => {
-  await withNatCoop('symmetric', { stun: false, turn: false }, async (a, b, iceServers) => {
+  await withNatCoop('symmetric', { stun: false, turn: false }, async (a, b, iceServers, since) => {
     expect(iceServers).toEqual([])
     await expectLink(a.page, b.id, 'needs-turn', 'blocked by NAT: needs TURN')
     await expectLink(b.page, a.id, 'needs-turn', 'blocked by NAT: needs TURN')
+    process.stdout.write(`both say why ${Date.now() - since} ms after the member started\n`)
     for (const [p, other] of [
       [a.page, b.id],
       [b.page, a.id],
@@ -156,7 +158,7 @@ test('host candidates only: members behind NATs do not connect, and both Peers v
 })
 
 test('symmetric NATs: members connect only through the pod’s TURN, and shards travel over it', async () => {
-  await withNatCoop('symmetric', { stun: true, turn: true }, async (a, b, iceServers) => {
+  await withNatCoop('symmetric', { stun: true, turn: true }, async (a, b, iceServers, since) => {
     expect(iceServers).toEqual([
       { urls: [`stun:${POD_IP}:3478`] },
       {
@@ -167,6 +169,7 @@ test('symmetric NATs: members connect only through the pod’s TURN, and shards 
     ])
     await expectLink(a.page, b.id, 'direct', 'direct')
     await expectLink(b.page, a.id, 'direct', 'direct')
+    process.stdout.write(`both direct ${Date.now() - since} ms after the member started\n`)
     for (const p of [a.page, b.page]) {
       const pairs = await selectedPairs(p)
       expect(pairs.length).toBeGreaterThan(0)
@@ -196,18 +199,23 @@ test('symmetric NATs: members connect only through the pod’s TURN, and shards 
 })
 
 test('port-preserving NATs: members connect through the pod’s STUN alone', async () => {
-  await withNatCoop('port-preserving', { stun: true, turn: false }, async (a, b, iceServers) => {
-    expect(iceServers).toEqual([{ urls: [`stun:${POD_IP}:3478`] }])
-    await expectLink(a.page, b.id, 'direct', 'direct')
-    await expectLink(b.page, a.id, 'direct', 'direct')
-    for (const p of [a.page, b.page]) {
-      const pairs = await selectedPairs(p)
-      expect(pairs.length).toBeGreaterThan(0)
-      for (const pair of pairs) {
-        expect([pair.local, pair.remote]).not.toContain('relay')
-        // The other side is known by its address outside its NAT, learnt through STUN.
-        expect(['srflx', 'prflx']).toContain(pair.remote)
+  await withNatCoop(
+    'port-preserving',
+    { stun: true, turn: false },
+    async (a, b, iceServers, since) => {
+      expect(iceServers).toEqual([{ urls: [`stun:${POD_IP}:3478`] }])
+      await expectLink(a.page, b.id, 'direct', 'direct')
+      await expectLink(b.page, a.id, 'direct', 'direct')
+      process.stdout.write(`both direct ${Date.now() - since} ms after the member started\n`)
+      for (const p of [a.page, b.page]) {
+        const pairs = await selectedPairs(p)
+        expect(pairs.length).toBeGreaterThan(0)
+        for (const pair of pairs) {
+          expect([pair.local, pair.remote]).not.toContain('relay')
+          // The other side is known by its address outside its NAT, learnt through STUN.
+          expect(['srflx', 'prflx']).toContain(pair.remote)
+        }
       }
-    }
-  })
+    },
+  )
 })
