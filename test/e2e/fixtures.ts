@@ -253,6 +253,7 @@ export const test = base.extend<Fixtures>({
     // Every page logs its node's connection events; a failed test prints them (cheap: a few
     // lines per dial), so a rare lost connection in CI says what happened.
     const connectionLog: string[] = []
+    const elsewhere: string[] = []
     const t0 = Date.now()
     await use(async (options = {}) => {
       let context: BrowserContext
@@ -268,6 +269,14 @@ export const test = base.extend<Fixtures>({
       }
       const page = context.pages()[0] ?? (await context.newPage())
       const index = pages.push(page) - 1
+      // The app asks nothing of any host but the co-op's relay (issue 17): checked for every
+      // page of every test, requests and WebSockets alike.
+      const offHost = (url: string): void => {
+        if (/^(data|blob|about):/.test(url) || new URL(url).host === new URL(relay.url).host) return
+        elsewhere.push(`page ${index}: ${url}`)
+      }
+      context.on('request', (r) => offHost(r.url()))
+      page.on('websocket', (ws) => offHost(ws.url()))
       if (DEBUG_PATTERN === undefined) {
         await context.addInitScript((p) => localStorage.setItem('debug', p), NODE_LOG)
         page.on('console', (m) => {
@@ -313,6 +322,7 @@ export const test = base.extend<Fixtures>({
       process.stdout.write(`connection log of the failed test:\n${body}\n`)
     }
     await Promise.all(opened.map((c) => c()))
+    expect(elsewhere, 'requests to hosts other than the relay').toEqual([])
   },
 })
 
