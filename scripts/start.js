@@ -41,6 +41,10 @@ const parsed = parseConfig(
     join(root, '.relay-data'),
     '--app',
     join(root, 'dist'),
+    // Every window is on this machine, where host candidates connect them: no STUN port to
+    // contend for with a local coturn or another relay.
+    '--stun-port',
+    '0',
   ],
   {},
   root,

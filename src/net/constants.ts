@@ -41,6 +41,12 @@ export const MEMBER_QUIET_MS = 2 * DISCOVERY_SLOW_INTERVAL_MS + 5_000
 export const RELAY_RETRY_MIN_MS = 500
 export const RELAY_RETRY_MAX_MS = 10_000
 export const DIAL_TIMEOUT_MS = 20_000
+/**
+ * A WebRTC connection without limits that has not carried identify by then never will: its
+ * RTCPeerConnection did not connect (the dialer gave up mid-ICE). It is closed, so it is
+ * neither shown as direct nor returned by libp2p instead of a new dial.
+ */
+export const UNPROVEN_CONNECTION_MS = 15_000
 /** Gossip messages on discovery topics are a peer record; keep them small. */
 export const MAX_PUBSUB_MESSAGE_BYTES = 16 * 1024
 /**

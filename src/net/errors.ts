@@ -23,6 +23,11 @@ export class NoRelayError extends Error {
   override name = 'NoRelayError'
 }
 
+/** A WebRTC connection opened but never carried identify: closed, as nothing can pass it. */
+export class UnprovenConnectionError extends Error {
+  override name = 'UnprovenConnectionError'
+}
+
 /** No relay of the co-op could set up a direct WebRTC connection to the peer. */
 export class DirectDialError extends Error {
   override name = 'DirectDialError'

@@ -31,7 +31,7 @@ import { coopIce, type CoopIce } from './ice.ts'
 import { PeerLinks } from './peer-links.ts'
 import { AnnounceSchedule, type MemberLinks } from './announce-schedule.ts'
 import { discoveryTopic } from './coop.ts'
-import { DirectDialError, NoRelayError } from './errors.ts'
+import { DirectDialError, NoRelayError, UnprovenConnectionError } from './errors.ts'
 import {
   DIAL_TIMEOUT_MS,
   DISCOVERY_INTERVAL_MS,
@@ -39,6 +39,7 @@ import {
   FALLBACK_DIAL_AFTER_MS,
   MAX_PUBSUB_MESSAGE_BYTES,
   MEMBER_QUIET_MS,
+  UNPROVEN_CONNECTION_MS,
   RELAY_RETRY_MAX_MS,
   RELAY_RETRY_MIN_MS,
   WEBRTC_MAX_MESSAGE_BYTES,
@@ -384,6 +385,14 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
         remote,
       )
     }
+    if (evt.type === 'connection:open' && this.#peerLinks.needsProof(evt.detail)) {
+      const c = evt.detail
+      setTimeout(() => {
+        if (this.#stopped || c.status !== 'open' || this.#peerLinks.isDirect(c)) return
+        log('closing connection %s to %s: its WebRTC never connected', c.id, remote)
+        c.abort(new UnprovenConnectionError('the RTCPeerConnection never carried data'))
+      }, UNPROVEN_CONNECTION_MS)
+    }
     if (evt.type === 'connection:close' && this.#relayIds.has(remote)) {
       // Redial soon; the backoff grows only while dials fail.
       this.#ensureRelays()
@@ -500,7 +509,13 @@ class Node extends TypedEventEmitter<CofferNodeEvents> implements RunningCofferN
       try {
         const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
         const conn = await this.libp2p.dial(addr, { signal })
-        if (conn.limits === undefined) return
+        // libp2p may hand back an earlier connection whose RTCPeerConnection never connected.
+        if (conn.limits === undefined) {
+          if (await this.#peerLinks.proven(conn, UNPROVEN_CONNECTION_MS)) return
+          conn.abort(new UnprovenConnectionError('the RTCPeerConnection never carried data'))
+          lastError = new UnprovenConnectionError(`connection ${conn.id} never carried data`)
+          continue
+        }
       } catch (err) {
         lastError = err
       }

@@ -12,20 +12,44 @@ import type { PeerLink } from './types.ts'
  */
 export class PeerLinks {
   #confirmed = new WeakSet<Connection>()
+  #waiters = new Map<Connection, Array<() => void>>()
   /** Peers whose last direct dial failed, and whether TURN was offered then. */
   #failed = new Map<string, { hadTurn: boolean }>()
 
   /** identify completed over this connection. */
   confirm(connection: Connection): void {
     this.#confirmed.add(connection)
+    for (const w of this.#waiters.get(connection) ?? []) w()
+    this.#waiters.delete(connection)
     if (this.isDirect(connection)) this.#failed.delete(connection.remotePeer.toString())
   }
 
   /** Open, without limits, and (for WebRTC) carried bytes; a WebSocket to a keeper is direct as soon as it is open. */
   isDirect(c: Connection): boolean {
     if (c.status !== 'open' || c.limits !== undefined) return false
-    const webrtc = c.remoteAddr.getComponents().some((p) => p.name === 'webrtc')
-    return !webrtc || this.#confirmed.has(c)
+    return !isWebRTC(c) || this.#confirmed.has(c)
+  }
+
+  /** Resolves true once the connection is direct, false if it is not within `ms`. */
+  async proven(c: Connection, ms: number): Promise<boolean> {
+    if (this.isDirect(c)) return true
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      const list = this.#waiters.get(c) ?? []
+      list.push(done)
+      this.#waiters.set(c, list)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.#waiters.delete(c)
+    return this.isDirect(c)
+  }
+
+  /** An unlimited WebRTC connection not yet proven by identify. */
+  needsProof(c: Connection): boolean {
+    return c.limits === undefined && isWebRTC(c) && !this.#confirmed.has(c)
   }
 
   dialFailed(peer: string, hadTurn: boolean): void {
@@ -53,4 +77,8 @@ export class PeerLinks {
     if (dialing || open.some((c) => c.limits === undefined)) return 'waiting'
     return open.length > 0 ? 'relayed' : 'waiting'
   }
+}
+
+function isWebRTC(c: Connection): boolean {
+  return c.remoteAddr.getComponents().some((p) => p.name === 'webrtc')
 }

@@ -12,6 +12,15 @@ import { join } from 'node:path'
 
 export const TURNSERVER = '/usr/bin/turnserver'
 
+/** A UDP port nobody holds right now (bound, read, released). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4')
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
+  const { port } = s.address()
+  await new Promise<void>((r) => s.close(() => r()))
+  return port
+}
+
 export interface Coturn {
   port: number
   output(): string

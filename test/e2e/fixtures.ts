@@ -123,6 +123,8 @@ export interface StartRelayOptions {
   port?: number
   dataDir?: string
   extraArgs?: string[]
+  /** Run the relay inside this network namespace (`ip netns exec`, as root). */
+  netns?: string
 }
 
 /** Starts `coffer-relay` as a child process on 127.0.0.1 and waits for its addresses. */
@@ -139,7 +141,11 @@ export async function startRelayProcess(options: StartRelayOptions = {}): Promis
     // UDP 3478 is one per machine and runs overlap: STUN only where a test asks (last flag wins).
     args.push('--stun-port', '0')
     args.push(...(options.extraArgs ?? []))
-    const c = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [cmd, argv] =
+      options.netns === undefined
+        ? [process.execPath, args]
+        : ['ip', ['netns', 'exec', options.netns, process.execPath, ...args]]
+    const c = spawn(cmd, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     child = c
     let out = ''
     await new Promise<void>((res, rej) => {
@@ -274,6 +280,7 @@ export const test = base.extend<Fixtures>({
     // lines per dial), so a rare lost connection in CI says what happened.
     const connectionLog: string[] = []
     const cspViolations: Array<() => string[]> = []
+    const elsewhere: string[] = []
     const t0 = Date.now()
     await use(async (options = {}) => {
       let context: BrowserContext
@@ -290,6 +297,14 @@ export const test = base.extend<Fixtures>({
       cspViolations.push(await watchCspViolations(context))
       const page = context.pages()[0] ?? (await context.newPage())
       const index = pages.push(page) - 1
+      // The app asks nothing of any host but the co-op's relay (issue 17): checked for every
+      // page of every test, requests and WebSockets alike.
+      const offHost = (url: string): void => {
+        if (/^(data|blob|about):/.test(url) || new URL(url).host === new URL(relay.url).host) return
+        elsewhere.push(`page ${index}: ${url}`)
+      }
+      context.on('request', (r) => offHost(r.url()))
+      page.on('websocket', (ws) => offHost(ws.url()))
       if (DEBUG_PATTERN === undefined) {
         await context.addInitScript((p) => localStorage.setItem('debug', p), NODE_LOG)
         page.on('console', (m) => {
@@ -339,6 +354,7 @@ export const test = base.extend<Fixtures>({
       cspViolations.flatMap((v) => v()),
       'no CSP violation in any page',
     ).toEqual([])
+    expect(elsewhere, 'requests to hosts other than the relay').toEqual([])
   },
 })
 

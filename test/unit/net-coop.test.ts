@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { multiaddr } from '@multiformats/multiaddr'
 import {
   createCoop,
   discoveryTopic,
@@ -15,7 +14,6 @@ import {
   InviteMissingError,
   NoRelayError,
 } from '../../src/net/errors.ts'
-import { cofferGater } from '../../src/net/gater.ts'
 
 const RELAY = '/ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooWAhbeeikDvYbWKhHYC14wTKHyN4QDSJkqks4i3htoNZCn'
 const PUBLIC_RELAY =
@@ -124,29 +122,5 @@ describe('co-op and invite links', () => {
     expect(a.startsWith('/coffer/discovery/1.0.0/')).toBe(true)
     expect(a).not.toContain('aaaaaaaaaaaaaaaaaaaaaaaaaa')
     expect(await discoveryTopic('aaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(a)
-  })
-})
-
-describe('connection gater', () => {
-  const deny = (addr: string): boolean | Promise<boolean> =>
-    cofferGater().denyDialMultiaddr?.(multiaddr(addr)) ?? false
-
-  it('allows a relay on this machine over plain ws, and circuits through it', async () => {
-    expect(await deny('/ip4/127.0.0.1/tcp/9090/ws')).toBe(false)
-    expect(await deny('/dns4/localhost/tcp/9090/ws')).toBe(false)
-    expect(
-      await deny(
-        `${RELAY}/p2p-circuit/webrtc/p2p/12D3KooWAhbeeikDvYbWKhHYC14wTKHyN4QDSJkqks4i3htoNZCn`,
-      ),
-    ).toBe(false)
-  })
-
-  it('stays strict elsewhere: no insecure ws, no private addresses', async () => {
-    expect(await deny('/ip4/203.0.113.5/tcp/9090/ws')).toBe(true)
-    expect(await deny('/dns4/relay.example.org/tcp/80/ws')).toBe(true)
-    expect(await deny('/ip4/192.168.1.10/tcp/443/tls/ws')).toBe(true)
-    expect(await deny('/ip4/10.0.0.1/tcp/443/wss')).toBe(true)
-    expect(await deny('/dns4/relay.example.org/tcp/443/wss')).toBe(false)
-    expect(await deny('/dns4/relay.example.org/tcp/443/tls/ws')).toBe(false)
   })
 })

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSocket, type Socket } from 'node:dgram'
 import { randomBytes } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { startStunServer, type StunServer } from '../../relay/stun.ts'
 import { stunAttr } from '../e2e/coturn.ts'
 
@@ -80,6 +82,17 @@ describe('built-in STUN server (RFC 8489 Binding)', () => {
       address: '127.0.0.1',
       port: client.address().port,
     })
+  })
+
+  it('answers coturn’s own STUN client (turnutils_stunclient) with its reflexive address', async () => {
+    const { server } = await setup()
+    const { stdout: out } = await promisify(execFile)(
+      'turnutils_stunclient',
+      ['-p', String(server.port), '127.0.0.1'],
+      { timeout: 10_000 },
+    )
+    expect(out).toMatch(/UDP reflexive addr: 127\.0\.0\.1:\d+/)
+    expect(server.stats.answered).toBeGreaterThanOrEqual(1)
   })
 
   it('ignores what a browser adds that it need not understand (PRIORITY, SOFTWARE, FINGERPRINT)', async () => {

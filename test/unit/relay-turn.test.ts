@@ -7,16 +7,7 @@ import { turnCredential } from '../../relay/turn.ts'
 import { parseIceServer, startRelayIce, stunUrlsFor } from '../../relay/ice.ts'
 import { parseConfig } from '../../relay/config.ts'
 import { ConfigError, StunBindError } from '../../relay/errors.ts'
-import { startCoturn, turnAllocate, type Coturn } from '../e2e/coturn.ts'
-
-/** A UDP port nobody holds right now (bound, read, released). */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4')
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r))
-  const { port } = s.address()
-  await new Promise<void>((r) => s.close(() => r()))
-  return port
-}
+import { freeUdpPort, startCoturn, turnAllocate, type Coturn } from '../e2e/coturn.ts'
 
 describe('TURN REST API credentials, checked by a real coturn (use-auth-secret)', () => {
   const secret = 'coffer-test-' + Math.random().toString(36).slice(2)
