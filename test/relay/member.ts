@@ -91,6 +91,8 @@ class BoundWebSockets implements Transport {
 export interface MemberOptions {
   /** Source address of the member's WebSocket; the stock transport from 127.0.0.1 if absent. */
   localAddress?: string
+  /** False for a peer that never asks for a reservation (it does not listen on a circuit). */
+  reserve?: boolean
 }
 
 /**
@@ -100,7 +102,7 @@ export interface MemberOptions {
 export async function startMember(relay: string, options: MemberOptions = {}): Promise<Member> {
   const { localAddress } = options
   const node = await createLibp2p<MemberServices>({
-    addresses: { listen: ['/p2p-circuit'] },
+    addresses: { listen: options.reserve === false ? [] : ['/p2p-circuit'] },
     transports: [
       localAddress === undefined
         ? webSockets()
