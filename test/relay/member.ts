@@ -45,6 +45,7 @@ class BoundWebSockets implements Transport {
   constructor(
     private readonly logger: ComponentLogger,
     private readonly localAddress: string,
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   async dial(ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
@@ -53,6 +54,7 @@ class BoundWebSockets implements Transport {
     const port = parts.find((c) => c.name === 'tcp')?.value
     const socket = new WebSocket(`ws://${host}:${port}`, {
       localAddress: this.localAddress,
+      headers: this.headers,
       perMessageDeflate: false,
     })
     await new Promise<void>((resolve, reject) => {
@@ -91,6 +93,8 @@ class BoundWebSockets implements Transport {
 export interface MemberOptions {
   /** Source address of the member's WebSocket; the stock transport from 127.0.0.1 if absent. */
   localAddress?: string
+  /** Extra upgrade headers (needs `localAddress`), e.g. X-Forwarded-For as a proxy adds it. */
+  headers?: Record<string, string>
   /** False for a peer that never asks for a reservation (it does not listen on a circuit). */
   reserve?: boolean
 }
@@ -106,7 +110,8 @@ export async function startMember(relay: string, options: MemberOptions = {}): P
     transports: [
       localAddress === undefined
         ? webSockets()
-        : (c: { logger: ComponentLogger }) => new BoundWebSockets(c.logger, localAddress),
+        : (c: { logger: ComponentLogger }) =>
+            new BoundWebSockets(c.logger, localAddress, options.headers),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
