@@ -127,8 +127,20 @@ export async function startMember(relay: string, options: MemberOptions = {}): P
       }),
     },
   })
-  await node.dial(multiaddr(relay))
-  return node
+  // As the app's keep-connected loop does: a relay that turned the dial away (its per-IP
+  // rate limit, when many members behind one address start together) is dialled again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.dial(multiaddr(relay))
+      return node
+    } catch (err) {
+      if (attempt === 5) {
+        await node.stop()
+        throw err
+      }
+      await new Promise((r) => setTimeout(r, 300 * attempt))
+    }
+  }
 }
 
 /** Resolves once the member holds a reservation on the relay (it has a circuit address). */
