@@ -20,6 +20,8 @@ export interface RelayConfig extends RelayLimits {
   identityFile: string
   /** Reverse proxies whose X-Forwarded-For names the real client. */
   trustedProxies: string[]
+  /** Whether GET /metrics answers (Prometheus text format). */
+  metrics: boolean
   /** Directory of a built web app to serve, or undefined. */
   appDir?: string
 }
@@ -43,6 +45,8 @@ Options (each also settable by the environment variable shown):
                             X-Forwarded-For header is believed (repeatable); from any
                             other peer the header is ignored
   --app <dir>               serve this built web app at /     COFFER_RELAY_APP
+  --no-metrics              do not serve GET /metrics         COFFER_RELAY_METRICS=off
+                            (Prometheus text; on by default)
   -h, --help                show this help
 
 Limits (per client IP = per TCP peer, or per forwarded address behind a trusted proxy):
@@ -73,6 +77,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
         'trusted-proxy': { type: 'string', multiple: true },
         ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
         app: { type: 'string' },
+        'no-metrics': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -138,6 +143,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     dataDir,
     identityFile,
     trustedProxies: trustedProxies.map(normaliseIp),
+    metrics: values['no-metrics'] !== true && env.COFFER_RELAY_METRICS !== 'off',
     ...limits,
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)

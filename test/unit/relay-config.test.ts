@@ -31,6 +31,7 @@ describe('relay configuration', () => {
     expect(c.maxReservations).toBeGreaterThan(15)
     expect(c.appDir).toBeUndefined()
     expect(c.trustedProxies).toEqual([])
+    expect(c.metrics).toBe(true)
     for (const f of LIMIT_FLAGS) expect(c[f.key]).toBe(f.fallback)
   })
 
@@ -59,11 +60,13 @@ describe('relay configuration', () => {
       '::1',
       '--max-connections-per-ip',
       '7',
+      '--no-metrics',
     ])
     expect(c).toEqual({
       ...defaultLimits(),
       trustedProxies: ['10.0.0.1', '::1'],
       maxConnectionsPerIp: 7,
+      metrics: false,
       host: '127.0.0.1',
       port: 0,
       announce: ['/dns4/relay.example.org/tcp/443/wss', '/ip4/203.0.113.5/tcp/9090/ws'],
@@ -107,6 +110,7 @@ describe('relay configuration', () => {
       '--max-connections',
       '--app',
       '--trusted-proxy',
+      '--no-metrics',
       ...LIMIT_FLAGS.map((f) => `--${f.flag}`),
       ...LIMIT_FLAGS.map((f) => f.env),
     ]) {
