@@ -49,3 +49,7 @@ export const DEFAULT_HEADERS_TIMEOUT_S = 10
 export const DEFAULT_REQUEST_TIMEOUT_S = 30
 /** The relay's gossipsub mesh degree: large enough to mesh with every member of a co-op. */
 export const RELAY_MESH_DEGREE = 10_000
+/** A relay config file is a few dozen settings. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024
+/** How often refusals are summed up in the log. */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000

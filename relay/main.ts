@@ -1,6 +1,8 @@
 import { HELP, parseConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { startRelay } from './relay.ts'
+import { eventLog } from './event-log.ts'
+import { REFUSAL_LOG_INTERVAL_MS } from './constants.ts'
 
 /** The coffer-relay command: parse flags, start, print addresses, stop on a signal. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<void> {
@@ -18,27 +20,52 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stdout.write(HELP)
     return
   }
-  const relay = await startRelay(parsed.config)
-  const out = [
-    `Coffer relay ${relay.peerId}`,
-    `HTTP: ${relay.url} (GET /health, GET /config.json${parsed.config.appDir !== undefined ? ', app' : ''})`,
-    'Multiaddrs:',
-    ...relay.multiaddrs.map((a) => `  ${a}`),
-    '',
-  ]
-  process.stdout.write(out.join('\n'))
+  const config = parsed.config
+  const events = eventLog(config.logFormat)
+  const relay = await startRelay(config)
+  if (config.logFormat === 'json') {
+    events.info('started', { peerId: relay.peerId, url: relay.url, multiaddrs: relay.multiaddrs })
+  } else {
+    const out = [
+      `Coffer relay ${relay.peerId}`,
+      `HTTP: ${relay.url} (GET /health, GET /config.json${config.metrics ? ', GET /metrics' : ''}${config.appDir !== undefined ? ', app' : ''})`,
+      'Multiaddrs:',
+      ...relay.multiaddrs.map((a) => `  ${a}`),
+      '',
+    ]
+    process.stdout.write(out.join('\n'))
+  }
+
+  // Refusals are counted, not logged one by one: a flood would otherwise flood the journal.
+  let reported: Record<string, number> = {}
+  const summary = setInterval(() => {
+    const now = relay.health().refusals
+    const since = Object.fromEntries(
+      Object.entries(now)
+        .map(([reason, n]) => [reason, n - (reported[reason] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    )
+    reported = now
+    if (Object.keys(since).length > 0)
+      events.info('refused', { since: REFUSAL_LOG_INTERVAL_MS / 1000, ...since })
+  }, REFUSAL_LOG_INTERVAL_MS)
+  summary.unref()
 
   let stopping = false
   const shutdown = (signal: string): void => {
     if (stopping) return
     stopping = true
-    process.stdout.write(`Received ${signal}, shutting down\n`)
+    clearInterval(summary)
+    events.info(
+      config.logFormat === 'json' ? 'stopping' : `Received ${signal}, shutting down`,
+      config.logFormat === 'json' ? { signal } : {},
+    )
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
     relay.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(`coffer-relay: error while stopping: ${String(err)}\n`)
+        events.error('error while stopping', { error: String(err) })
         process.exit(1)
       },
     )
