@@ -12,13 +12,13 @@ export interface MemberSpec {
 
 export type Command =
   | { cmd: 'start'; relay: string; members: MemberSpec[]; concurrency: number }
-  | { cmd: 'subscribe' }
+  | { cmd: 'subscribe'; timeoutMs: number }
   | { cmd: 'publish' }
   | { cmd: 'stop' }
 
 export type Report =
   | { kind: 'started'; reserveMs: number[]; failed: number }
-  | { kind: 'meshed' }
+  | { kind: 'meshed'; meshed: number; connected: number; total: number }
   | { kind: 'published' }
   | { kind: 'received'; latencies: number[] }
   | { kind: 'stopped' }
@@ -53,9 +53,11 @@ async function start(relay: string, specs: MemberSpec[], concurrency: number): P
   send({ kind: 'started', reserveMs, failed })
 }
 
-async function subscribe(): Promise<void> {
+async function subscribe(timeoutMs: number): Promise<void> {
   const meshed = new Set<number>()
   await new Promise<void>((resolve) => {
+    // Bounded: a member that never meshes is reported, not waited for.
+    setTimeout(resolve, timeoutMs)
     for (const { spec, node } of members) {
       node.services.pubsub.addEventListener('gossipsub:graft', (evt) => {
         if (evt.detail.topic !== spec.topic) return
@@ -71,7 +73,8 @@ async function subscribe(): Promise<void> {
     }
     if (members.length === 0) resolve()
   })
-  send({ kind: 'meshed' })
+  const connected = members.filter(({ node }) => node.getConnections().length > 0).length
+  send({ kind: 'meshed', meshed: meshed.size, connected, total: members.length })
 }
 
 async function publish(): Promise<void> {
@@ -86,7 +89,7 @@ async function publish(): Promise<void> {
 process.on('message', (m: Command) => {
   const run = async (): Promise<void> => {
     if (m.cmd === 'start') await start(m.relay, m.members, m.concurrency)
-    else if (m.cmd === 'subscribe') await subscribe()
+    else if (m.cmd === 'subscribe') await subscribe(m.timeoutMs)
     else if (m.cmd === 'publish') await publish()
     else if (m.cmd === 'stop') {
       send({ kind: 'received', latencies })

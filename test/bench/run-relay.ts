@@ -134,11 +134,15 @@ async function step(n: number): Promise<Record<string, unknown>> {
     const heldRss = await relay.rssMiB()
     const health = await relay.health()
 
-    await Promise.all(workers.map((w) => w.ask({ cmd: 'subscribe' }, 'meshed', 10 * 60_000)))
+    const mesh = await Promise.all(
+      workers.map((w) => w.ask({ cmd: 'subscribe', timeoutMs: 60_000 }, 'meshed', 120_000)),
+    )
+    const meshed = mesh.reduce((a, m) => a + m.meshed, 0)
+    const connected = mesh.reduce((a, m) => a + m.connected, 0)
     // Meshes form in the relay's next heartbeat; GRAFTs still in flight would lose messages
     // that the app's periodic re-announcements recover, so the round starts after two beats.
     await new Promise((r) => setTimeout(r, 2500))
-    say('meshed; every member publishes once')
+    say(`${meshed} meshed, ${connected} connected; every member publishes once`)
     await Promise.all(workers.map((w) => w.ask({ cmd: 'publish' }, 'published', 10 * 60_000)))
     await new Promise((r) => setTimeout(r, DELIVERY_WAIT_MS))
     const received = await Promise.all(
@@ -157,6 +161,7 @@ async function step(n: number): Promise<Record<string, unknown>> {
       joinMs: { p50: percentile(reserveMs, 50), p95: percentile(reserveMs, 95) },
       rampSeconds: Math.round(rampSeconds),
       relayHeld: { connections: health.connections, reservations: health.reservations },
+      membersAtPublish: { meshed, connected },
       discovery: {
         expected,
         delivered: latencies.length,
