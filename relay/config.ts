@@ -14,6 +14,8 @@ import {
 } from './constants.ts'
 import { LIMIT_FLAGS, limitHelp, type RelayLimits } from './limits.ts'
 import { normaliseIp } from './client-address.ts'
+import type { LogFormat } from './event-log.ts'
+import { readConfigFile, type OptionSpec, type OptionValues } from './config-file.ts'
 
 /** The ICE fields are filled by parseConfig; a relay started in code without them has no STUN or TURN. */
 export interface RelayConfig extends RelayLimits, Partial<IceConfig> {
@@ -29,6 +31,10 @@ export interface RelayConfig extends RelayLimits, Partial<IceConfig> {
   identityFile: string
   /** Reverse proxies whose X-Forwarded-For names the real client. */
   trustedProxies: string[]
+  /** Operational events as text lines or JSON lines. */
+  logFormat: LogFormat
+  /** Whether GET /metrics answers (Prometheus text format). */
+  metrics: boolean
   /** Directory of a built web app to serve, or undefined. */
   appDir?: string
 }
@@ -59,6 +65,12 @@ Options (each also settable by the environment variable shown):
   --turn-ttl <s>            lifetime of TURN credentials       COFFER_RELAY_TURN_TTL  (default ${DEFAULT_TURN_TTL_S})
   --ice-server <spec>       extra server for members: "<url>"  COFFER_RELAY_ICE_SERVER (comma-separated)
                             or "<url> <username> <credential>" (repeatable; none by default)
+  --no-metrics              do not serve GET /metrics         COFFER_RELAY_METRICS=off
+                            (Prometheus text; on by default)
+  --log-format <text|json>  events as text or JSON lines     COFFER_RELAY_LOG_FORMAT (default text)
+  --config <file>           JSON file of these options, keys  COFFER_RELAY_CONFIG
+                            without "--" ({"port": 443, "trusted-proxy": ["127.0.0.1"]});
+                            flags, then environment, override it
   -h, --help                show this help
 
 Limits (per client IP = per TCP peer, or per forwarded address behind a trusted proxy):
@@ -72,37 +84,59 @@ export type ParsedArgs = { help: true } | { help: false; config: RelayConfig }
 
 type Env = Record<string, string | undefined>
 
-/** Parses command-line flags, falling back to environment variables, then defaults. */
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  announce: { type: 'string', multiple: true },
+  'data-dir': { type: 'string' },
+  identity: { type: 'string' },
+  'trusted-proxy': { type: 'string', multiple: true },
+  ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
+  app: { type: 'string' },
+  'no-metrics': { type: 'boolean' },
+  'log-format': { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  ...ICE_OPTIONS,
+} satisfies OptionSpec & Record<string, { short?: string }>
+
+/** Parses command-line flags, falling back to environment variables, a config file, then defaults. */
 export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()): ParsedArgs {
-  let values: Record<string, string | string[] | boolean | undefined>
+  let values: OptionValues
   try {
     ;({ values } = parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        announce: { type: 'string', multiple: true },
-        'data-dir': { type: 'string' },
-        identity: { type: 'string' },
-        'trusted-proxy': { type: 'string', multiple: true },
-        ...Object.fromEntries(LIMIT_FLAGS.map((f) => [f.flag, { type: 'string' as const }])),
-        app: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        ...ICE_OPTIONS,
-      },
+      options: OPTIONS,
     }))
   } catch (err) {
     throw new ConfigError((err as Error).message)
   }
   if (values.help === true) return { help: true }
 
+  const configPath = typeof values.config === 'string' ? values.config : env.COFFER_RELAY_CONFIG
+  const file =
+    configPath === undefined || configPath === ''
+      ? {}
+      : readConfigFile(resolve(cwd, configPath), OPTIONS)
+
+  // A flag beats its environment variable, which beats the config file.
   const str = (flag: string, envName: string): string | undefined => {
     const v = values[flag]
     if (typeof v === 'string') return v
     const e = env[envName]
-    return e === undefined || e === '' ? undefined : e
+    if (e !== undefined && e !== '') return e
+    const f = file[flag]
+    return typeof f === 'string' ? f : undefined
+  }
+  const list = (flag: string, envName: string): string[] => {
+    const v = values[flag]
+    if (Array.isArray(v)) return v
+    const e = env[envName]
+    if (e !== undefined && e !== '') return e.split(',').map((s) => s.trim())
+    const f = file[flag]
+    return Array.isArray(f) ? f : []
   }
 
   const host = str('host', 'COFFER_RELAY_HOST') ?? DEFAULT_HOST
@@ -111,15 +145,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   }
   const port = int(str('port', 'COFFER_RELAY_PORT'), '--port', DEFAULT_PORT, 0, 65535)
 
-  const list = (flag: string, envName: string): string[] => {
-    const v = values[flag]
-    if (Array.isArray(v)) return v
-    return (env[envName] ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-  }
-  const announce = list('announce', 'COFFER_RELAY_ANNOUNCE')
+  const announce = list('announce', 'COFFER_RELAY_ANNOUNCE').filter((s) => s !== '')
   for (const a of announce) {
     try {
       multiaddr(a)
@@ -131,6 +157,11 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     }
   }
 
+  const logFormat = str('log-format', 'COFFER_RELAY_LOG_FORMAT') ?? 'text'
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new ConfigError(`--log-format must be text or json, got "${logFormat}"`)
+  }
+
   const dataDir = resolve(cwd, str('data-dir', 'COFFER_RELAY_DATA_DIR') ?? DEFAULT_DATA_DIR)
   const identityFile = resolve(
     cwd,
@@ -140,7 +171,9 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   for (const f of LIMIT_FLAGS) {
     limits[f.key] = int(str(f.flag, f.env), `--${f.flag}`, f.fallback, f.min, f.max)
   }
-  const trustedProxies = list('trusted-proxy', 'COFFER_RELAY_TRUSTED_PROXIES')
+  const trustedProxies = list('trusted-proxy', 'COFFER_RELAY_TRUSTED_PROXIES').filter(
+    (s) => s !== '',
+  )
   for (const p of trustedProxies) {
     if (isIP(p) === 0) throw new ConfigError(`--trusted-proxy must be an IP address, got "${p}"`)
   }
@@ -152,8 +185,18 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     dataDir,
     identityFile,
     trustedProxies: trustedProxies.map(normaliseIp),
+    logFormat,
+    metrics:
+      values['no-metrics'] !== true &&
+      env.COFFER_RELAY_METRICS !== 'off' &&
+      (env.COFFER_RELAY_METRICS === 'on' || file['no-metrics'] !== true),
     ...limits,
-    ...parseIceConfig({ str, int, list, path: (p) => resolve(cwd, p) }),
+    ...parseIceConfig({
+      str,
+      int,
+      list: (flag, envName) => list(flag, envName).filter((s) => s !== ''),
+      path: (p) => resolve(cwd, p),
+    }),
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)
   return { help: false, config }

@@ -74,3 +74,7 @@ export const MAX_ICE_URL_CHARS = 256
 /** Chromium warns, and gathers slower, with five or more ICE servers. */
 export const MAX_STUN_URLS = 2
 export const MAX_ICE_SERVER_FLAGS = 4
+/** A relay config file is a few dozen settings. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024
+/** How often refusals are summed up in the log. */
+export const REFUSAL_LOG_INTERVAL_MS = 60_000

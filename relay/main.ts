@@ -1,6 +1,8 @@
 import { HELP, parseConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
-import { startRelay } from './relay.ts'
+import { startRelay, type RunningRelay } from './relay.ts'
+import { eventLog } from './event-log.ts'
+import { REFUSAL_LOG_INTERVAL_MS } from './constants.ts'
 
 /** The coffer-relay command: parse flags, start, print addresses, stop on a signal. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<void> {
@@ -18,32 +20,74 @@ export async function main(argv: string[], env: Record<string, string | undefine
     process.stdout.write(HELP)
     return
   }
-  const relay = await startRelay(parsed.config)
-  const out = [
-    `Coffer relay ${relay.peerId}`,
-    `HTTP: ${relay.url} (GET /health, GET /config.json${parsed.config.appDir !== undefined ? ', app' : ''})`,
-    ...(relay.stunPort !== undefined ? [`STUN: udp ${relay.stunPort}`] : []),
-    'Multiaddrs:',
-    ...relay.multiaddrs.map((a) => `  ${a}`),
-    '',
-  ]
-  process.stdout.write(out.join('\n'))
+  const config = parsed.config
+  const events = eventLog(config.logFormat)
 
-  let stopping = false
+  // Handlers go in before anything is printed: a supervisor that signals as soon as it sees
+  // the banner (or while the relay is still starting) must get a clean stop, not the
+  // default action of the signal.
+  const state: { relay?: RunningRelay; stopping?: string } = {}
   const shutdown = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    process.stdout.write(`Received ${signal}, shutting down\n`)
+    if (state.stopping !== undefined) return
+    state.stopping = signal
+    clearInterval(summary)
+    events.info(
+      config.logFormat === 'json' ? 'stopping' : `Received ${signal}, shutting down`,
+      config.logFormat === 'json' ? { signal } : {},
+    )
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
-    relay.stop().then(
+    // Still starting: the start below sees `state.stopping` and stops the relay once it is up.
+    state.relay?.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        process.stderr.write(`coffer-relay: error while stopping: ${String(err)}\n`)
+        events.error('error while stopping', { error: String(err) })
         process.exit(1)
       },
     )
   }
   process.on('SIGINT', () => shutdown('SIGINT'))
   process.on('SIGTERM', () => shutdown('SIGTERM'))
+
+  // Refusals are counted, not logged one by one: a flood would otherwise flood the journal.
+  let reported: Record<string, number> = {}
+  const summary = setInterval(() => {
+    if (state.relay === undefined) return
+    const now = state.relay.health().refusals
+    const since = Object.fromEntries(
+      Object.entries(now)
+        .map(([reason, n]) => [reason, n - (reported[reason] ?? 0)] as const)
+        .filter(([, n]) => n > 0),
+    )
+    reported = now
+    if (Object.keys(since).length > 0) {
+      events.info('refused', { since: REFUSAL_LOG_INTERVAL_MS / 1000, ...since })
+    }
+  }, REFUSAL_LOG_INTERVAL_MS)
+  summary.unref()
+
+  const running = await startRelay(config)
+  state.relay = running
+  if (state.stopping !== undefined) {
+    await running.stop()
+    process.exit(0)
+  }
+  if (config.logFormat === 'json') {
+    events.info('started', {
+      peerId: running.peerId,
+      url: running.url,
+      ...(running.stunPort !== undefined ? { stunPort: running.stunPort } : {}),
+      multiaddrs: running.multiaddrs,
+    })
+  } else {
+    const out = [
+      `Coffer relay ${running.peerId}`,
+      `HTTP: ${running.url} (GET /health, GET /config.json${config.metrics ? ', GET /metrics' : ''}${config.appDir !== undefined ? ', app' : ''})`,
+      ...(running.stunPort !== undefined ? [`STUN: udp ${running.stunPort}`] : []),
+      'Multiaddrs:',
+      ...running.multiaddrs.map((a) => `  ${a}`),
+      '',
+    ]
+    process.stdout.write(out.join('\n'))
+  }
 }

@@ -16,6 +16,7 @@ import type { Ping } from '@libp2p/ping'
 import { loadOrCreateIdentity } from './identity.ts'
 import { APP_HEADERS, sendJson, serveStatic } from './http.ts'
 import { Inbound } from './inbound.ts'
+import { RelayMetrics } from './metrics.ts'
 import { relayWebSockets } from './transport.ts'
 import {
   closeIdleConnections,
@@ -75,9 +76,11 @@ export interface RunningRelay {
 export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const privateKey = await loadOrCreateIdentity(config.identityFile)
   const started = Date.now()
+  const metrics = new RelayMetrics()
   const refusals: Record<string, number> = {}
   const refused = (reason: string): void => {
     refusals[reason] = (refusals[reason] ?? 0) + 1
+    metrics.refused(reason)
   }
 
   const server: Server = createServer(
@@ -137,6 +140,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   try {
     libp2p = await createLibp2p<RelayServices>({
       privateKey,
+      metrics: metrics.libp2p(),
       addresses: { listen: [inbound.listenAddr.toString()], announce },
       transports: [
         relayWebSockets({
@@ -181,7 +185,14 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   }
   const guarded = { libp2p, relay: libp2p.services.relay }
   late.guarded = guarded
-  const stopRouting = routeDiscoveryTopics(libp2p.services.pubsub)
+  const stopRouting = routeDiscoveryTopics(libp2p.services.pubsub, () => metrics.discoveryMessage())
+  metrics.watch({
+    connections: () => libp2p.getConnections().length,
+    reservations: () => libp2p.services.relay.reservations.size,
+    sockets: () => inbound.sockets,
+    clientIps: () => inbound.clientIps,
+    discoveryTopics: () => libp2p.services.pubsub.getTopics().length,
+  })
   const stopDropping = dropReservationsOnDisconnect(guarded)
   const stopIdle = closeIdleConnections(guarded, config.idleTimeout * 1000, () => refused('idle'))
 
@@ -228,6 +239,12 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     if (path === '/health') {
       const h = health()
       sendJson(res, h.ok ? 200 : 503, h)
+      return
+    }
+    if (path === '/metrics' && config.metrics) {
+      const { type, body } = await metrics.scrape()
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' })
+      res.end(body)
       return
     }
     if (path === '/config.json') {
@@ -301,7 +318,10 @@ function listenAddrs(host: string, port: number): string[] {
  * per co-op (a hash of the co-op ID), so the relay follows its peers' subscriptions for
  * topics under the Coffer prefix and drops them once nobody is left.
  */
-function routeDiscoveryTopics(pubsub: GossipSub): () => void {
+function routeDiscoveryTopics(pubsub: GossipSub, onMessage: () => void): () => void {
+  pubsub.addEventListener('message', (evt) => {
+    if (evt.detail.topic.startsWith(DISCOVERY_TOPIC_PREFIX)) onMessage()
+  })
   pubsub.addEventListener('subscription-change', (evt) => {
     for (const { topic, subscribe } of evt.detail.subscriptions) {
       if (!subscribe || !topic.startsWith(DISCOVERY_TOPIC_PREFIX)) continue

@@ -35,7 +35,7 @@ import { build } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
 import { openLab, type Lab, type LinkShape } from './lab.ts'
 import { startRelay, type RunningRelay } from '../../relay/relay.ts'
-import { defaultLimits } from '../../relay/limits.ts'
+import { parseConfig, type RelayConfig } from '../../relay/config.ts'
 import { DEFAULT_K, DEFAULT_N } from '../../src/core/constants.ts'
 import { DISCOVERY_FAST_PHASE_MS } from '../../src/net/constants.ts'
 import type { Coop } from '../../src/net/types.ts'
@@ -484,17 +484,13 @@ try {
     'downloader',
   ]
   const startBenchRelay = (host: string, dir: string) =>
-    startRelay({
-      ...defaultLimits(),
-      trustedProxies: [],
-      host,
-      port: 0,
-      announce: [],
-      dataDir: dir,
-      identityFile: join(dir, 'identity.key'),
-      maxReservations: 64,
-      maxConnections: 256,
-    })
+    startRelay(
+      relayConfig([
+        ...['--host', host, '--port', '0', '--data-dir', dir],
+        ...['--identity', join(dir, 'identity.key')],
+        ...['--max-reservations', '64', '--max-connections', '256'],
+      ]),
+    )
   const launch = async (executablePath: string, extra: string[] = []): Promise<Browser> => {
     const b = await chromium.launch({
       executablePath,
@@ -1278,4 +1274,11 @@ function roundPair(p: PairedRun): PairedRun {
 
 function round(v: number, digits = 1): number {
   return Number(v.toFixed(digits))
+}
+
+/** A relay configuration from flags, as `coffer-relay` would read them. */
+function relayConfig(argv: string[]): RelayConfig {
+  const parsed = parseConfig(argv)
+  if (parsed.help) throw new Error('unexpected --help')
+  return parsed.config
 }

@@ -6,30 +6,39 @@ import { DISCOVERY_TOPIC_PREFIX } from '../../relay/constants.ts'
 
 const MEMBERS = 30
 
-/** Every member publishes once on `topic`; returns how many (sender, receiver) pairs got it. */
+/**
+ * Every member publishes once on `topic`; returns how many (sender, receiver) pairs got it.
+ * First the mesh forms: members re-announce (as the app does) until each has heard every
+ * other once, since a member's GRAFT can still be on its way to the relay when it publishes.
+ */
 async function publishRound(members: Member[], topic: string): Promise<number> {
+  const warm = members.map(() => new Set<string>())
   const got = members.map(() => new Set<string>())
   members.forEach((m, i) => {
     m.services.pubsub.addEventListener('message', (evt) => {
-      if (evt.detail.topic === topic) got[i]?.add(u8ToString(evt.detail.data))
-    })
-  })
-  // Ready once each member's mesh holds the relay: the relay grafted it or took its GRAFT.
-  const meshed = members.map(() => false)
-  members.forEach((m, i) => {
-    m.services.pubsub.addEventListener('gossipsub:graft', (evt) => {
-      if (evt.detail.topic === topic) meshed[i] = true
-    })
-    m.services.pubsub.addEventListener('gossipsub:prune', (evt) => {
-      if (evt.detail.topic === topic) meshed[i] = false
+      if (evt.detail.topic !== topic) return
+      const [kind, from] = u8ToString(evt.detail.data).split(' ')
+      ;(kind === 'warm' ? warm : got)[i]?.add(from ?? '')
     })
   })
   for (const m of members) m.services.pubsub.subscribe(topic)
-  await until(() => meshed.every(Boolean), 60_000, 'every member meshed with the relay')
+  const others = members.length - 1
+  const announce = setInterval(() => {
+    members.forEach((m, i) => {
+      m.services.pubsub.publish(topic, u8FromString(`warm ${i} ${Date.now()}`)).catch(() => {
+        // Before the first subscription reaches the relay there may be no peer to send to.
+      })
+    })
+  }, 500)
+  try {
+    await until(() => warm.every((s) => s.size >= others), 60_000, 'the discovery mesh formed')
+  } finally {
+    clearInterval(announce)
+  }
   await Promise.all(
     members.map((m, i) => m.services.pubsub.publish(topic, u8FromString(`member ${i}`))),
   )
-  const expected = members.length * (members.length - 1)
+  const expected = members.length * others
   const delivered = (): number => got.reduce((n, s) => n + s.size, 0)
   await until(() => delivered() >= expected, 30_000, 'every message delivered').catch(() => {
     // Counted below: the assertion reports how many arrived.
@@ -72,5 +81,26 @@ describe('relay: discovery with many members', () => {
     const group = await startGroup(() => undefined)
     const delivered = await publishRound(group, `${DISCOVERY_TOPIC_PREFIX}one-nat`)
     expect(delivered).toBe(MEMBERS * (MEMBERS - 1))
+  })
+
+  it('reports members, reservations, discovery and relay traffic on /metrics', async () => {
+    const res = await fetch(`${relay.url}/metrics`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/plain')
+    const text = await res.text()
+    const value = (series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(series + ' '))
+      return Number(line?.split(' ')[1] ?? NaN)
+    }
+    expect(value('coffer_relay_connections')).toBe(2 * MEMBERS)
+    expect(value('coffer_relay_reservations')).toBe(2 * MEMBERS)
+    expect(value('coffer_relay_client_ips')).toBe(MEMBERS + 1)
+    expect(value('coffer_relay_discovery_topics')).toBe(2)
+    // At least every member's counted message reached the relay (warm-ups come on top).
+    expect(value('coffer_relay_discovery_messages_total')).toBeGreaterThanOrEqual(2 * MEMBERS)
+    expect(text).toMatch(
+      /libp2p_data_transfer_bytes_total\{protocol="\/libp2p\/circuit\/relay\/0\.2\.0\/hop[^"]*"\} [1-9]/,
+    )
+    expect(text).toContain('process_resident_memory_bytes')
   })
 })

@@ -45,6 +45,7 @@ class BoundWebSockets implements Transport {
   constructor(
     private readonly logger: ComponentLogger,
     private readonly localAddress: string,
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   async dial(ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
@@ -53,6 +54,7 @@ class BoundWebSockets implements Transport {
     const port = parts.find((c) => c.name === 'tcp')?.value
     const socket = new WebSocket(`ws://${host}:${port}`, {
       localAddress: this.localAddress,
+      headers: this.headers,
       perMessageDeflate: false,
     })
     await new Promise<void>((resolve, reject) => {
@@ -91,6 +93,10 @@ class BoundWebSockets implements Transport {
 export interface MemberOptions {
   /** Source address of the member's WebSocket; the stock transport from 127.0.0.1 if absent. */
   localAddress?: string
+  /** Extra upgrade headers (needs `localAddress`), e.g. X-Forwarded-For as a proxy adds it. */
+  headers?: Record<string, string>
+  /** False for a peer that never asks for a reservation (it does not listen on a circuit). */
+  reserve?: boolean
 }
 
 /**
@@ -100,11 +106,12 @@ export interface MemberOptions {
 export async function startMember(relay: string, options: MemberOptions = {}): Promise<Member> {
   const { localAddress } = options
   const node = await createLibp2p<MemberServices>({
-    addresses: { listen: ['/p2p-circuit'] },
+    addresses: { listen: options.reserve === false ? [] : ['/p2p-circuit'] },
     transports: [
       localAddress === undefined
         ? webSockets()
-        : (c: { logger: ComponentLogger }) => new BoundWebSockets(c.logger, localAddress),
+        : (c: { logger: ComponentLogger }) =>
+            new BoundWebSockets(c.logger, localAddress, options.headers),
       circuitRelayTransport(),
     ],
     connectionEncrypters: [noise()],
@@ -120,8 +127,20 @@ export async function startMember(relay: string, options: MemberOptions = {}): P
       }),
     },
   })
-  await node.dial(multiaddr(relay))
-  return node
+  // As the app's keep-connected loop does: a relay that turned the dial away (its per-IP
+  // rate limit, when many members behind one address start together) is dialled again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.dial(multiaddr(relay))
+      return node
+    } catch (err) {
+      if (attempt === 5) {
+        await node.stop()
+        throw err
+      }
+      await new Promise((r) => setTimeout(r, 300 * attempt))
+    }
+  }
 }
 
 /** Resolves once the member holds a reservation on the relay (it has a circuit address). */

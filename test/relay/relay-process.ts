@@ -28,6 +28,8 @@ export interface SpawnOptions {
   args?: string[]
   dataDir?: string
   env?: Record<string, string>
+  /** A fixed port, to restart a relay where its members expect it. */
+  port?: number
 }
 
 /** Starts the relay binary and waits for its banner. */
@@ -36,7 +38,16 @@ export async function spawnRelay(options: SpawnOptions = {}): Promise<RelayProce
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'coffer-relay-fuzz-')))
   const child = spawn(
     process.execPath,
-    [BIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])],
+    [
+      BIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(options.port ?? 0),
+      '--data-dir',
+      dataDir,
+      ...(options.args ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   )
   let out = ''

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
-import { spawnSync } from 'node:child_process'
+import { afterAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { spawn, spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { HELP, parseConfig } from '../../relay/config.ts'
 import { LIMIT_FLAGS, defaultLimits } from '../../relay/limits.ts'
@@ -31,6 +33,7 @@ describe('relay configuration', () => {
     expect(c.maxReservations).toBeGreaterThan(15)
     expect(c.appDir).toBeUndefined()
     expect(c.trustedProxies).toEqual([])
+    expect(c.metrics).toBe(true)
     for (const f of LIMIT_FLAGS) expect(c[f.key]).toBe(f.fallback)
   })
 
@@ -59,11 +62,14 @@ describe('relay configuration', () => {
       '::1',
       '--max-connections-per-ip',
       '7',
+      '--no-metrics',
     ])
     expect(c).toMatchObject({
       ...defaultLimits(),
       trustedProxies: ['10.0.0.1', '::1'],
       maxConnectionsPerIp: 7,
+      metrics: false,
+      logFormat: 'text',
       host: '127.0.0.1',
       port: 0,
       announce: ['/dns4/relay.example.org/tcp/443/wss', '/ip4/203.0.113.5/tcp/9090/ws'],
@@ -108,6 +114,9 @@ describe('relay configuration', () => {
       '--max-connections',
       '--app',
       '--trusted-proxy',
+      '--no-metrics',
+      '--config',
+      '--log-format',
       ...LIMIT_FLAGS.map((f) => `--${f.flag}`),
       ...LIMIT_FLAGS.map((f) => f.env),
     ]) {
@@ -125,6 +134,7 @@ describe('relay configuration', () => {
     [['--announce', 'not-a-multiaddr'], /--announce must be a multiaddr/],
     [['--announce', '/ip4/1.2.3.4/tcp/80'], /WebSocket address/],
     [['--host', 'relay.example.org'], /--host must be an IP address/],
+    [['--log-format', 'xml'], /--log-format must be text or json/],
     [['--trusted-proxy', 'proxy.example.org'], /--trusted-proxy must be an IP address/],
     [['--max-ws-payload', '10'], /--max-ws-payload must be between/],
     [['--max-connections-per-ip', 'many'], /--max-connections-per-ip must be a whole number/],
@@ -154,9 +164,97 @@ describe('coffer-relay command line', () => {
     expect(r.stderr).toMatch(/coffer-relay: .*--max-reservation/)
   })
 
+  it('writes JSON lines with --log-format json, and exits 0 on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'coffer-relay-json-'))
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        ...['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json'],
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => out.includes('\n') && resolve())
+        void exited.then(() => reject(new Error(`relay exited:\n${out}`)))
+      })
+      const started = JSON.parse(out.split('\n')[0] ?? '') as Record<string, unknown>
+      expect(started).toMatchObject({ level: 'info', msg: 'started' })
+      expect(String(started.peerId)).toMatch(/^12D3KooW/)
+      expect(started.multiaddrs).toEqual([expect.stringMatching(/\/ws\/p2p\/12D3KooW/)])
+      child.kill('SIGTERM')
+      expect(await exited).toBe(0)
+      const lines = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+      expect(lines.at(-1)).toMatchObject({ msg: 'stopping', signal: 'SIGTERM' })
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+
   it('prints the help and exits 0 with --help', () => {
     const r = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' })
     expect(r.status).toBe(0)
     expect(r.stdout).toContain('Usage: coffer-relay')
+  })
+})
+
+describe('relay config file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-relay-config-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const file = (name: string, body: string): string => {
+    const path = join(dir, name)
+    writeFileSync(path, body)
+    return path
+  }
+
+  it('reads options from --config, and the environment and flags override it', () => {
+    const path = file(
+      'relay.json',
+      JSON.stringify({
+        port: 7443,
+        announce: '/dns4/relay.example.org/tcp/443/wss',
+        'trusted-proxy': ['127.0.0.1', '::1'],
+        'max-connections-per-ip': 12,
+        'idle-timeout': 5,
+        'no-metrics': true,
+      }),
+    )
+    const c = config(['--config', path])
+    expect(c.port).toBe(7443)
+    expect(c.announce).toEqual(['/dns4/relay.example.org/tcp/443/wss'])
+    expect(c.trustedProxies).toEqual(['127.0.0.1', '::1'])
+    expect(c.maxConnectionsPerIp).toBe(12)
+    expect(c.metrics).toBe(false)
+    const env = { COFFER_RELAY_CONFIG: path, COFFER_RELAY_MAX_CONNECTIONS_PER_IP: '13' }
+    expect(config([], env).maxConnectionsPerIp).toBe(13)
+    expect(config(['--max-connections-per-ip', '14'], env).maxConnectionsPerIp).toBe(14)
+    expect(config(['--idle-timeout', '6'], env).idleTimeout).toBe(6)
+  })
+
+  it.each([
+    ['unknown.json', '{"max-conections": 5}', /unknown option "max-conections"/],
+    ['bad.json', '{"port": ', /is not JSON/],
+    ['array.json', '[1, 2]', /one JSON object/],
+    ['type.json', '{"port": {"n": 1}}', /"port" must be a string or a number/],
+    ['bool.json', '{"no-metrics": "yes"}', /"no-metrics" must be true or false/],
+    ['range.json', '{"max-ws-payload": 1}', /--max-ws-payload must be between/],
+    ['big.json', `{"app": "${'a'.repeat(70_000)}"}`, /larger than/],
+  ])('refuses %s', (name, body, message) => {
+    const path = file(name, body)
+    expect(() => parseConfig(['--config', path])).toThrow(ConfigError)
+    expect(() => parseConfig(['--config', path])).toThrow(message)
+  })
+
+  it('refuses a config file that does not exist', () => {
+    expect(() => parseConfig(['--config', join(dir, 'missing.json')])).toThrow(/cannot be read/)
   })
 })
