@@ -78,3 +78,5 @@ export const MAX_ICE_SERVER_FLAGS = 4
 export const MAX_CONFIG_FILE_BYTES = 64 * 1024
 /** How often refusals are summed up in the log. */
 export const REFUSAL_LOG_INTERVAL_MS = 60_000
+/** libp2p's stream inactivity timeout, kept for the relay's sockets (pings keep members busy). */
+export const WS_INACTIVITY_TIMEOUT_MS = 120_000

@@ -31,6 +31,7 @@ import {
   MAX_DISCOVERY_TOPICS,
   MAX_PUBSUB_MESSAGE_BYTES,
   RELAY_MESH_DEGREE,
+  WS_INACTIVITY_TIMEOUT_MS,
   WS_MAX_BUFFERED_BYTES,
 } from './constants.ts'
 
@@ -146,7 +147,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
         relayWebSockets({
           inbound,
           maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
-          inactivityTimeout: Math.max(config.idleTimeout, config.handshakeTimeout) * 2000,
+          inactivityTimeout: WS_INACTIVITY_TIMEOUT_MS,
         }),
       ],
       connectionEncrypters: [noise()],

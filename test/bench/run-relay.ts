@@ -181,6 +181,12 @@ async function step(n: number): Promise<Record<string, unknown>> {
       relayRssPerMemberKiB: Math.round(((heldRss - baselineRss) * 1024) / n),
     }
     say(JSON.stringify(result))
+    // With DEBUG=libp2p:connection-monitor:error,coffer:relay:guards, say why members dropped.
+    const log = relay.output()
+    const count = (re: RegExp): number => log.split('\n').filter((l) => re.test(l)).length
+    say(
+      `relay log: ${count(/aborting connection due to ping failure/)} ping aborts, ${count(/no reservation after/)} idle closes`,
+    )
     return result
   } finally {
     clearInterval(sampler)
