@@ -42,30 +42,29 @@ async function waitIn(page: FirefoxPage, what: string, fn: () => boolean, timeou
   }
 }
 
-/** Shards a page keeps for others (blocks in its blockstore). */
-function blockCount(page: FirefoxPage): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const open = indexedDB.open('coffer-blocks')
-        open.onerror = () => reject(open.error ?? new Error('open failed'))
-        open.onsuccess = () => {
-          const db = open.result
-          if (!db.objectStoreNames.contains('coffer-blocks')) {
-            db.close()
-            resolve(0)
-            return
-          }
-          const req = db.transaction('coffer-blocks').objectStore('coffer-blocks').count()
-          req.onsuccess = () => {
-            db.close()
-            resolve(req.result)
-          }
-          req.onerror = () => reject(req.error ?? new Error('count failed'))
-        }
-      }),
-  )
-}
+/**
+ * Shards a page keeps for others (blocks in its blockstore), counted inside the page: the same
+ * function runs in Firefox (puppeteer) and in Chromium (Playwright).
+ */
+const countBlocks = (): Promise<number> =>
+  new Promise<number>((resolve, reject) => {
+    const open = indexedDB.open('coffer-blocks')
+    open.onerror = () => reject(open.error ?? new Error('open failed'))
+    open.onsuccess = () => {
+      const db = open.result
+      if (!db.objectStoreNames.contains('coffer-blocks')) {
+        db.close()
+        resolve(0)
+        return
+      }
+      const req = db.transaction('coffer-blocks').objectStore('coffer-blocks').count()
+      req.onsuccess = () => {
+        db.close()
+        resolve(req.result)
+      }
+      req.onerror = () => reject(req.error ?? new Error('count failed'))
+    }
+  })
 
 test('Firefox joins a co-op of Chromium members, keeps their shards, uploads, and opens a share link', async ({
   openPeer,
@@ -102,7 +101,7 @@ test('Firefox joins a co-op of Chromium members, keeps their shards, uploads, an
     const { receipts } = await storedFile(owner.page, 'from-chromium.bin')
     const onFirefox = receipts.filter((r) => r.holder === fxId).length
     expect(onFirefox, 'receipts signed by the Firefox member').toBeGreaterThan(0)
-    expect(await blockCount(fx)).toBeGreaterThanOrEqual(onFirefox)
+    expect(await fx.evaluate(countBlocks)).toBeGreaterThanOrEqual(onFirefox)
 
     // Firefox uploads through its own Files view; the Chromium members keep its shards.
     const text = `Written in Firefox. ${randomBytes(24).toString('hex')}\n`.repeat(2000)
@@ -125,23 +124,7 @@ test('Firefox joins a co-op of Chromium members, keeps their shards, uploads, an
           ?.getAttribute('data-state') === 'complete',
       180_000,
     )
-    const held = await Promise.all(
-      [owner, ...members].map((p) =>
-        p.page.evaluate(
-          () =>
-            new Promise<number>((resolve) => {
-              const open = indexedDB.open('coffer-blocks')
-              open.onsuccess = () => {
-                const req = open.result
-                  .transaction('coffer-blocks')
-                  .objectStore('coffer-blocks')
-                  .count()
-                req.onsuccess = () => resolve(req.result)
-              }
-            }),
-        ),
-      ),
-    )
+    const held = await Promise.all([owner, ...members].map((p) => p.page.evaluate(countBlocks)))
     expect(
       held.every((n) => n > 0),
       `every Chromium member holds shards (${held.join(', ')})`,
