@@ -87,12 +87,15 @@ test('Firefox joins a co-op of Chromium members, keeps their shards, uploads, an
       return peers.filter((p) => p.direct).length >= 3
     })
     await expect
-      .poll(async () => {
-        const peers = await owner.page.evaluate(
-          () => (window as CofferWindow).coffer?.node?.peers() ?? [],
-        )
-        return peers.some((p) => p.peerId === fxId && p.direct)
-      })
+      .poll(
+        async () => {
+          const peers = await owner.page.evaluate(
+            () => (window as CofferWindow).coffer?.node?.peers() ?? [],
+          )
+          return peers.some((p) => p.peerId === fxId && p.direct)
+        },
+        { message: 'the owner lists the Firefox member as direct', timeout: 90_000 },
+      )
       .toBe(true)
 
     // A Chromium member's upload places shards on Firefox too (four members, n = 8).
