@@ -101,12 +101,18 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     },
   )
   // A request head Node cannot parse, or one over --max-header-bytes, is answered here and
-  // counted, and its socket closed.
+  // counted, and its socket closed. A timeout answers 408: browsers open spare connections
+  // and may send a request on one just as the relay gives up on it; they retry after a 408
+  // on such a connection, but show a 400 to the member as a failed page load.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log('HTTP client error - %e', err)
     const overflow = err.code === 'HPE_HEADER_OVERFLOW'
     if (overflow) refused('header-size')
-    const answer = overflow ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    const answer = overflow
+      ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request'
     if (socket.writable) socket.end(`HTTP/1.1 ${answer}\r\nConnection: close\r\n\r\n`)
     socket.destroy()
   })

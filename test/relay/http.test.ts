@@ -112,6 +112,14 @@ describe('relay: HTTP side', () => {
     expect((await relay.health()).ok).toBe(true)
   })
 
+  it('answers 408, which browsers retry, on a connection that sends nothing in time', async () => {
+    const started = Date.now()
+    expect(status(await rawHttp(relay.port, ''))).toBe(408)
+    // --headers-timeout 2: not before it, and not long after.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900)
+    expect(status(await rawHttp(relay.port, 'GET /health HTTP/1.1\r\nHost: x\r\n'))).toBe(408)
+  })
+
   it('closes slowloris connections that never finish their headers, and keeps serving', async () => {
     const slow: Socket[] = []
     const closed: boolean[] = []
