@@ -76,6 +76,8 @@ self.addEventListener('message', (event: ExtendableMessageEvent) => {
 })
 
 const downloadPrefix = new URL(DOWNLOAD_PATH, self.registration.scope).pathname
+/** A download is a shared file's bytes: if a browser ever rendered one, it gets the view's sandbox. */
+const DOWNLOAD_HEADERS = { ...securityHeaders('view'), 'Cache-Control': 'no-store' }
 
 registerRoute(
   ({ url }) => url.origin === self.location.origin && url.pathname.startsWith(downloadPrefix),
@@ -86,18 +88,17 @@ registerRoute(
       return Promise.resolve(
         new Response('This download is no longer available. Start it again from Coffer.', {
           status: 404,
-          headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+          headers: { ...DOWNLOAD_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' },
         }),
       )
     }
     pending.delete(id)
     clearTimeout(item.timer)
     const headers = new Headers({
+      ...DOWNLOAD_HEADERS,
       // Bytes only; the file's own type would let the browser display it instead of saving.
       'Content-Type': 'application/octet-stream',
       'Content-Disposition': item.disposition,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
     })
     if (item.size >= 0) headers.set('Content-Length', String(item.size))
     return Promise.resolve(new Response(item.stream, { headers }))

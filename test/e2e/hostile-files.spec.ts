@@ -237,6 +237,11 @@ test('hostile files never run in the app origin: share link, Files view, new tab
     await guest.addInitScript(() => {
       delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker
     })
+    // What the service worker answers for a download: the shared file's bytes, sandboxed.
+    const downloadHeaders: Array<Record<string, string>> = []
+    guest.on('response', (r) => {
+      if (r.url().includes('/__coffer/download/')) downloadHeaders.push(r.headers())
+    })
     const guestCanary = watchCanary(guest)
     const guestCsp = await watchCspViolations(guest)
     const warm = await guest.newPage()
@@ -251,6 +256,13 @@ test('hostile files never run in the app origin: share link, Files view, new tab
       warm.getByTestId('share-download').click(),
     ])
     expect(await readFile(await download.path())).toEqual(CASES[0]!.data)
+    expect(downloadHeaders.length).toBeGreaterThan(0)
+    for (const h of downloadHeaders) {
+      expect(h['content-type']).toBe('application/octet-stream')
+      expect(h['content-disposition']).toMatch(/^attachment;/)
+      expect(h['content-security-policy']).toMatch(/^sandbox;/)
+      expect(h['x-content-type-options']).toBe('nosniff')
+    }
     for (const c of CASES) await visit(guest, links.get(c.name)!, c, relay.url)
     await expectNoMark(warm)
     expect(guestCanary, 'no hostile script ran in the guest').toEqual([])
