@@ -308,10 +308,10 @@ async function chooseTarget(
   file: { name: string; type: string; size: number },
   memoryCap: number,
 ): Promise<SaveTarget> {
-  if (choice === 'memory') return memoryTarget(file.type)
+  if (choice === 'memory') return memoryTarget()
   if (choice === 'picker') return pickerTarget(file.name)
   if (await hasServiceWorker()) return serviceWorkerTarget(file.name, file.type, file.size)
-  if (choice === 'auto' && file.size <= memoryCap) return memoryTarget(file.type)
+  if (choice === 'auto' && file.size <= memoryCap) return memoryTarget()
   return serviceWorkerTarget(file.name, file.type, file.size)
 }
 

@@ -112,8 +112,12 @@ export async function serviceWorkerTarget(
   return { mode: 'service-worker', writable }
 }
 
-/** Keeps the bytes in memory: previews, and browsers with neither picker nor worker. */
-export function memoryTarget(type: string): SaveTarget {
+/**
+ * Keeps the bytes in memory: previews, and browsers with neither picker nor worker. The blob is
+ * untyped bytes: the uploader's type string is never trusted (a preview retypes a copy from the
+ * allowlist), so no same-origin blob: URL of it can render as a document.
+ */
+export function memoryTarget(): SaveTarget {
   const parts: Uint8Array[] = []
   let blob: Blob | undefined
   return {
@@ -123,7 +127,7 @@ export function memoryTarget(type: string): SaveTarget {
         parts.push(chunk)
       },
       close() {
-        blob = new Blob(parts as BlobPart[], { type })
+        blob = new Blob(parts as BlobPart[], { type: 'application/octet-stream' })
         parts.length = 0
       },
     }),
