@@ -11,6 +11,7 @@ export default tseslint.config(
       'dev-dist',
       'test-results',
       'playwright-report',
+      'coverage',
       'test/bench/results',
       'src/core/erasure/wasm/*.js',
       // AssemblyScript, compiled by asc rather than tsc.
