@@ -4,6 +4,7 @@ import type { ReadCapability } from './capability.ts'
 import { DEFAULT_STRIPE_CONCURRENCY } from './constants.ts'
 import { NotEnoughShardsError, PlaintextHashMismatchError } from './errors.ts'
 import { openManifest, type OpenedManifest } from './manifest.ts'
+import type { PlaintextWindow } from './plaintext-window.ts'
 import { abortError } from './segmenter.ts'
 import {
   localHasher,
@@ -175,6 +176,11 @@ export function stripeDecodeInput(
 export interface StripeStreamInit {
   /** Stripes in the file; the stream closes after the last. */
   segments: number
+  /**
+   * Only these bytes (a Range request): only the stripes they lie in are decoded, each still
+   * authenticated by its GCM tag; the whole-file hash, which needs every byte, is not checked.
+   */
+  window?: PlaintextWindow
   /** The whole-file SHA-256 sealed in the envelope. */
   sha256: Uint8Array
   hasher: PlaintextHasher
@@ -200,12 +206,15 @@ export function stripeStream(
   decodeOne: (index: number, signal: AbortSignal) => Promise<Uint8Array>,
   init: StripeStreamInit,
 ): ReadableStream<Uint8Array> {
-  const { controller, hasher, segments } = init
+  const { controller, hasher, window: span } = init
   const signal = controller.signal
   const queue: Promise<Uint8Array>[] = []
-  let scheduled = 0
-  let emitted = 0
+  const segments = span === undefined ? init.segments : span.last + 1
+  let scheduled = span?.first ?? 0
+  let emitted = scheduled
   let bytesOut = 0
+  let skip = span?.skip ?? 0
+  let left = span?.take ?? Infinity
   // Each decoded stripe goes to the hasher once it and every stripe before it are decoded:
   // moved to a hash worker and back rather than copied, without the reader waiting for one
   // stripe's round trip before the next is sent.
@@ -215,6 +224,10 @@ export function stripeStream(
       const decoded = decodeOne(scheduled++, signal)
       // Observed through `out` below, unless an earlier stripe failed first and ended the stream.
       decoded.catch(() => {})
+      if (span !== undefined) {
+        queue.push(decoded)
+        continue
+      }
       const took = hashed
         .then(() => decoded)
         .then((plaintext) => ({ back: hasher.take(plaintext) }))
@@ -237,13 +250,18 @@ export function stripeStream(
         try {
           if (signal.aborted) throw init.aborted(signal)
           fill()
-          const plaintext = await queue.shift()!
+          let plaintext = await queue.shift()!
+          if (span !== undefined) {
+            plaintext = plaintext.subarray(skip, skip + left)
+            skip = 0
+            left -= plaintext.length
+          }
           bytesOut += plaintext.length
           const stripe = emitted++
           if (plaintext.length > 0) stream.enqueue(plaintext)
           init.onStripe?.({ stripe, bytesOut })
           if (emitted === segments) {
-            if (!equals(await hasher.digest({ signal }), init.sha256)) {
+            if (span === undefined && !equals(await hasher.digest({ signal }), init.sha256)) {
               throw new PlaintextHashMismatchError('the file does not match its recorded SHA-256')
             }
             end()

@@ -40,6 +40,7 @@ export {
 export * from './capability.ts'
 export * from './encode-file.ts'
 export * from './decode-file.ts'
+export { plaintextWindow, type PlaintextWindow } from './plaintext-window.ts'
 export { segmentStream, type Segment } from './segmenter.ts'
 export {
   parseMediaType,

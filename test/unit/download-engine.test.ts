@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CID } from 'multiformats/cid'
-import { blockMatches, WrongKeyError } from '../../src/core/index.ts'
+import { blockMatches, InvalidParametersError, WrongKeyError } from '../../src/core/index.ts'
 import { BlockNotFoundError } from '../../src/net/fetch/errors.ts'
 import { CorruptBlockError } from '../../src/net/exchange/errors.ts'
 import {
@@ -261,5 +261,45 @@ describe('openDownload', () => {
     const cap = { ...encoded.final.capability, key: new Uint8Array(32).fill(9) }
     await expect(openDownload(cap, { network: net })).rejects.toBeInstanceOf(WrongKeyError)
     expect(net.fetches).toHaveLength(1)
+  })
+})
+
+describe('openDownload with a byte range', () => {
+  const seg = options.segmentSize
+  const ranged = async (range: { start: number; end: number }) => {
+    const encoded = await encodeAll(data, options)
+    const net = new FakeNetwork()
+    spread(net, encoded, 4)
+    for (let p = 0; p < 4; p++) net.online.add(`p${p}`)
+    const { stream } = await openDownload(encoded.final.capability, { network: net, range })
+    return { bytes: new Uint8Array(await collect(stream)), encoded, net }
+  }
+
+  it('returns exactly the bytes asked for, across a segment boundary, fetching only their stripes', async () => {
+    const range = { start: seg - 100, end: 2 * seg + 5 }
+    const { bytes, encoded, net } = await ranged(range)
+    expect(bytes).toEqual(data.subarray(range.start, range.end))
+    const wanted = new Set(
+      encoded.stripes.slice(0, 3).flatMap((s) => s.shards.map((x) => x.cid.toString())),
+    )
+    const shards = net.fetches.filter((f) => f.cid !== encoded.final.block.cid.toString())
+    expect(shards.length).toBeGreaterThan(0)
+    expect(shards.every((f) => wanted.has(f.cid))).toBe(true)
+  })
+
+  it('serves the last byte alone, and a range inside one segment', async () => {
+    expect((await ranged({ start: data.length - 1, end: data.length })).bytes).toEqual(
+      data.subarray(data.length - 1),
+    )
+    const { bytes, net, encoded } = await ranged({ start: 3 * seg + 10, end: 3 * seg + 20 })
+    expect(bytes).toEqual(data.subarray(3 * seg + 10, 3 * seg + 20))
+    const stripe3 = new Set(encoded.stripes[3]!.shards.map((x) => x.cid.toString()))
+    const shards = net.fetches.filter((f) => f.cid !== encoded.final.block.cid.toString())
+    expect(shards.every((f) => stripe3.has(f.cid))).toBe(true)
+  })
+
+  it('refuses a range outside the file or empty', async () => {
+    await expect(ranged({ start: 0, end: data.length + 1 })).rejects.toThrow(InvalidParametersError)
+    await expect(ranged({ start: 10, end: 10 })).rejects.toThrow(InvalidParametersError)
   })
 })

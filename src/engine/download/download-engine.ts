@@ -7,7 +7,10 @@ import {
   localStripeCodec,
   NotEnoughShardsError,
   openManifest,
+  plaintextSize,
+  plaintextWindow,
   stripeStream,
+  type PlaintextWindow,
   type BlockSource,
   type OpenedManifest,
   type ReadCapability,
@@ -69,6 +72,12 @@ export interface OpenDownloadOptions extends DownloadCallbacks {
   retryMs?: number
   /** A peer that failed to connect is not dialled again for this long. */
   redialMs?: number
+  /**
+   * Only plaintext bytes [start, end) (an HTTP Range): only the stripes they lie in are
+   * fetched and decoded. Each is authenticated by its GCM tag; the whole-file SHA-256 is not
+   * checked, since it needs every byte.
+   */
+  range?: { start: number; end: number }
 }
 
 export interface OpenedDownload {
@@ -160,8 +169,9 @@ export async function openDownload(
   }
 
   let opened: OpenedManifest
-  /** Every shard of the file: asked about when the download starts and when a holder joins. */
+  /** Every shard to fetch: asked about when the download starts and when a holder joins. */
   let all: CID[]
+  let span: PlaintextWindow | undefined
   try {
     await book.connectKnown(signal)
     for (;;) {
@@ -181,7 +191,14 @@ export async function openDownload(
       await book.connectKnown(signal)
     }
     wait(undefined)
-    all = opened.manifest.layout.stripes.flatMap((s) => s.shards)
+    const { layout } = opened.manifest
+    span =
+      options.range === undefined
+        ? undefined
+        : plaintextWindow(layout, plaintextSize(layout), options.range)
+    const needed =
+      span === undefined ? layout.stripes : layout.stripes.slice(span.first, span.last + 1)
+    all = needed.flatMap((s) => s.shards)
     await book.discover(all, signal)
   } catch (err) {
     outer?.removeEventListener('abort', onOuterAbort)
@@ -254,6 +271,7 @@ export async function openDownload(
 
   const stream = stripeStream(decodeOne, {
     segments: layout.segments,
+    ...(span === undefined ? {} : { window: span }),
     sha256: opened.envelope.sha256,
     hasher: codec.createHasher?.() ?? localHasher(),
     ahead,
