@@ -27,6 +27,8 @@ const VIEW_PATH = '__coffer/view/'
 const VIEW_MESSAGE = 'coffer-view'
 /** A page that holds a preview answers at once; one that does not may be frozen in the background. */
 const VIEW_ASK_MS = 3_000
+/** Starting a streamed range finds holders and fetches the manifest: seconds, not milliseconds. */
+const VIEW_OPEN_MS = 60_000
 /** A stream handed over but never asked for (the frame failed to load) is dropped after this. */
 const UNCLAIMED_MS = 60_000
 
@@ -105,29 +107,56 @@ registerRoute(
   },
 )
 
-/** Asks one window for the preview it offered under `id`. */
-function askWindow(client: Client, id: string): Promise<Blob | undefined> {
+/** A preview held whole by a page, or one a page streams in pieces as the player asks. */
+type View = { blob: Blob } | { client: Client; size: number; mime: string }
+
+/** Posts `message` to one window and waits up to `ms` for its answer on a new channel. */
+function ask(
+  client: Client,
+  message: Record<string, unknown>,
+  ms: number,
+): Promise<Record<string, unknown> | undefined> {
   return new Promise((resolve) => {
     const channel = new MessageChannel()
     const timer = setTimeout(() => {
       channel.port1.close()
       resolve(undefined)
-    }, VIEW_ASK_MS)
+    }, ms)
     channel.port1.onmessage = (event: MessageEvent) => {
       clearTimeout(timer)
       channel.port1.close()
-      const data = event.data as { found?: unknown; blob?: unknown } | null
-      resolve(data?.found === true && data.blob instanceof Blob ? data.blob : undefined)
+      const data = event.data as Record<string, unknown> | null
+      resolve(data !== null && typeof data === 'object' && data.found === true ? data : undefined)
     }
-    client.postMessage({ type: VIEW_MESSAGE, id }, [channel.port2])
+    client.postMessage({ type: VIEW_MESSAGE, ...message }, [channel.port2])
   })
 }
 
+/** What one window says it holds under `id` (its answer is checked: any page may answer). */
+async function askWindow(client: Client, id: string): Promise<View | undefined> {
+  const a = await ask(client, { id }, VIEW_ASK_MS)
+  if (a === undefined) return undefined
+  if (a.blob instanceof Blob) return { blob: a.blob }
+  const { size, mime } = a
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return undefined
+  return typeof mime === 'string' ? { client, size, mime } : undefined
+}
+
 /** The bytes live in the page that previewed them (the worker may be stopped at any time). */
-async function findView(id: string): Promise<Blob | undefined> {
+async function findView(id: string): Promise<View | undefined> {
   const windows = await self.clients.matchAll({ type: 'window' })
   const answers = await Promise.all(windows.map((c) => askWindow(c, id)))
   return answers.find((b) => b !== undefined)
+}
+
+/** Bytes [start, end) of a streamed view: the page finds holders and decodes only their stripes. */
+async function openStream(
+  view: { client: Client },
+  id: string,
+  range: { start: number; end: number },
+): Promise<ReadableStream<Uint8Array> | undefined> {
+  const a = await ask(view.client, { id, ...range }, VIEW_OPEN_MS)
+  return a?.stream instanceof ReadableStream ? (a.stream as ReadableStream<Uint8Array>) : undefined
 }
 
 function viewResponse(status: number, body: BodyInit | null, extra: Record<string, string>) {
@@ -141,27 +170,42 @@ registerRoute(
   ({ url }) => url.origin === self.location.origin && url.pathname.startsWith(viewPrefix),
   async ({ url, request }) => {
     const id = url.pathname.slice(viewPrefix.length)
-    const blob = ID.test(id) ? await findView(id) : undefined
-    if (blob === undefined) {
+    const view = ID.test(id) ? await findView(id) : undefined
+    if (view === undefined) {
       return viewResponse(404, 'This preview is no longer open. Open the link again.', {
         'Content-Type': 'text/plain; charset=utf-8',
       })
     }
-    // The page already typed the blob from the allowlist; anything else is shown as bytes.
-    const type = previewOf(blob.type)?.essence ?? 'application/octet-stream'
-    const size = blob.size
+    const size = 'blob' in view ? view.blob.size : view.size
+    // The page typed the view from the allowlist; anything else is shown as bytes.
+    const type = previewOf('blob' in view ? view.blob.type : view.mime)?.essence
     const range = parseByteRange(request.headers.get('range'), size)
-    const common = { 'Content-Type': type, 'Accept-Ranges': 'bytes' }
+    const common = { 'Content-Type': type ?? 'application/octet-stream', 'Accept-Ranges': 'bytes' }
     if (range === 'unsatisfiable') {
       return viewResponse(416, null, { ...common, 'Content-Range': `bytes */${size}` })
     }
-    if (range === undefined) {
-      return viewResponse(200, blob, { ...common, 'Content-Length': String(size) })
+    const bytes = range ?? { start: 0, end: size }
+    let body: BodyInit | null
+    if ('blob' in view) {
+      body = range === undefined ? view.blob : view.blob.slice(bytes.start, bytes.end)
+    } else if (bytes.end === bytes.start) {
+      body = null
+    } else {
+      const stream = await openStream(view, id, bytes)
+      if (stream === undefined) {
+        return viewResponse(503, 'The file cannot be read right now. Try again in a moment.', {
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Retry-After': '5',
+        })
+      }
+      body = stream
     }
-    return viewResponse(206, blob.slice(range.start, range.end), {
+    const length = { 'Content-Length': String(bytes.end - bytes.start) }
+    if (range === undefined) return viewResponse(200, body, { ...common, ...length })
+    return viewResponse(206, body, {
       ...common,
-      'Content-Length': String(range.end - range.start),
-      'Content-Range': `bytes ${range.start}-${range.end - 1}/${size}`,
+      ...length,
+      'Content-Range': `bytes ${bytes.start}-${bytes.end - 1}/${size}`,
     })
   },
 )

@@ -112,6 +112,8 @@ export class SharePageState {
   #preview = $state.raw<Download | undefined>()
   #previewUrl = $state<string | undefined>()
   #view = $state.raw<ViewHandle | undefined>()
+  /** Played from the network range by range (video, sound): no size cap, nothing held whole. */
+  #streamed = $state(false)
   #previewText = $state<string | undefined>()
   #download = $state.raw<Download | undefined>()
   #capability: ReadCapability | undefined
@@ -175,7 +177,11 @@ export class SharePageState {
     return undefined
   }
   get previewTooLarge(): boolean {
-    return this.previewKind !== undefined && this.#size > PREVIEW_MAX_BYTES
+    return !this.#streamed && this.previewKind !== undefined && this.#size > PREVIEW_MAX_BYTES
+  }
+  /** True when the player streams the file range by range instead of a whole in-memory copy. */
+  get streamed(): boolean {
+    return this.#streamed
   }
   /** The memory download that feeds the preview (progress, skipped peers). */
   get preview(): Download | undefined {
@@ -239,11 +245,14 @@ export class SharePageState {
       this.#name = opened.envelope.name
       this.#type = opened.envelope.type
       this.#size = opened.envelope.size
+      if (this.previewKind === 'video' || this.previewKind === 'audio') this.#offerStream()
       this.#phase = 'ready'
       // Holders whose first dial failed are dialled again while the reader decides, so the
       // download spreads over (and checks) every holder the link names from its first stripe.
       keepConnected(this.#network, this.#hintPeers, { signal }).catch(() => {})
-      if (this.previewKind !== undefined && !this.previewTooLarge) this.#startPreview()
+      if (this.previewKind !== undefined && !this.#streamed && !this.previewTooLarge) {
+        this.#startPreview()
+      }
     } catch (err) {
       if (signal.aborted) return
       this.#fail(explainLinkProblem(err))
@@ -253,6 +262,32 @@ export class SharePageState {
   #fail(problem: LinkProblem): void {
     this.#phase = 'failed'
     this.#problem = problem
+  }
+
+  /**
+   * A player asks the service worker for byte ranges as it plays and seeks; each range is
+   * fetched and decoded on its own, so playback starts after its first stripes and memory
+   * stays flat whatever the file's size. Without a service worker, the in-memory preview.
+   */
+  #offerStream(): void {
+    const cap = this.#capability
+    const network = this.#network
+    const essence = previewOf(this.#type)?.essence
+    if (cap === undefined || network === undefined || essence === undefined) return
+    const signal = this.#controller.signal
+    const view = offerView(
+      {
+        size: this.#size,
+        type: essence,
+        open: async (range) =>
+          (await openDownload(cap, { network, peers: this.#hintPeers, range, signal })).stream,
+      },
+      this.#name,
+    )
+    if (view === undefined) return
+    this.#view = view
+    this.#previewUrl = view.url
+    this.#streamed = true
   }
 
   #startPreview(): void {

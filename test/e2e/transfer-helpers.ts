@@ -33,11 +33,16 @@ export function fileRow(page: Page, name: string) {
 }
 
 /** Picks a file in the Files view and waits until its upload is complete. */
-export async function uploadThroughUi(page: Page, name: string, data: Buffer): Promise<void> {
+export async function uploadThroughUi(
+  page: Page,
+  name: string,
+  data: Buffer,
+  mimeType = 'application/octet-stream',
+): Promise<void> {
   await openFiles(page)
   await page.getByTestId('file-input').setInputFiles({
     name,
-    mimeType: 'application/octet-stream',
+    mimeType,
     buffer: data,
   })
   await expect(fileRow(page, name)).toHaveAttribute('data-state', 'complete', {
