@@ -19,7 +19,8 @@ import { explainUploadError, UploadTask } from './upload-task.svelte.ts'
 import { repairFile } from '../engine/repair/repair.ts'
 import { deleteStoredFile, releaseOrphans } from '../engine/upload/delete-stored.ts'
 import type { ManifestStore } from '../engine/upload/manifest-store.ts'
-import { checkUploadSize, uploadFile, type UploadSource } from '../engine/upload/upload-file.ts'
+import { checkUploadSize } from '../engine/upload/check-upload-size.ts'
+import { uploadFile, type UploadSource } from '../engine/upload/upload-file.ts'
 
 const log = logger('coffer:state:files')
 

@@ -3,37 +3,26 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { IDBPDatabase } from 'idb'
 import { CID } from 'multiformats/cid'
 import { fromHex, toHex } from '../../core/bytes.ts'
-import {
-  DEFAULT_SEGMENT_SIZE,
-  FILE_ID_BYTES,
-  KEY_BYTES,
-  MAX_SEGMENT_SIZE,
-} from '../../core/constants.ts'
+import { DEFAULT_SEGMENT_SIZE, FILE_ID_BYTES, KEY_BYTES } from '../../core/constants.ts'
 import { encodeFile, type ManifestEvent, type StripeEvent } from '../../core/encode-file.ts'
-import { maxPlaintextSize } from '../../core/manifest.ts'
-import {
-  DEFAULT_K,
-  DEFAULT_MANIFEST_COPIES,
-  DEFAULT_N,
-  placeManifest,
-  summarize,
-  type Candidate,
-} from '../../core/placement/index.ts'
+import { DEFAULT_K, DEFAULT_N, summarize } from '../../core/placement/index.ts'
 import type { Receipt } from '../../core/protocol/index.ts'
 import type { StripeCodec } from '../../core/stripe.ts'
 import {
-  findHolders,
   receiptRecord,
   storeStripe,
   StoreRefusedError,
   type ShardNetwork,
-  type StoredStripe,
 } from '../../net/store/index.ts'
 import type { CofferDB, FileRecord, ReceiptRecord } from '../../storage/db.ts'
 import { saveFile, updateFile } from '../../storage/files.ts'
 import { clearJournal, journalStripe, readJournal } from '../../storage/journal.ts'
 import { receiptsForFile, saveReceipts } from '../../storage/receipts.ts'
+import { adoptOrphans } from './adopt-orphans.ts'
+import { checkUploadSize } from './check-upload-size.ts'
 import { CandidateCache } from './candidates.ts'
+import { placeLeftovers } from './place-leftovers.ts'
+import { replicateManifest } from './replicate-manifest.ts'
 import { pause } from '../pause.ts'
 import { releaseStrays, withoutReceipts } from './delete-stored.ts'
 import {
@@ -42,12 +31,7 @@ import {
   STRIPE_PLACE_ATTEMPTS,
   STRIPE_PLACE_RETRY_MS,
 } from './constants.ts'
-import {
-  FileTooLargeError,
-  NoPeersError,
-  ResumeMismatchError,
-  UploadIncompleteError,
-} from './errors.ts'
+import { NoPeersError, ResumeMismatchError, UploadIncompleteError } from './errors.ts'
 import type { ManifestStore } from './manifest-store.ts'
 
 export interface UploadDeps {
@@ -115,22 +99,6 @@ function randomBytes(length: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(length))
 }
 
-/** Throws FileTooLargeError when one manifest cannot describe `size` bytes. */
-export function checkUploadSize(
-  size: number,
-  segmentSize = DEFAULT_SEGMENT_SIZE,
-  n = DEFAULT_N,
-): void {
-  const max = maxPlaintextSize(segmentSize, n)
-  if (size > max) {
-    const gb = (max / 1e9).toFixed(1)
-    throw new FileTooLargeError(
-      `This file is too large: Coffer can store files up to ${gb} GB` +
-        (segmentSize < MAX_SEGMENT_SIZE ? ' with its current settings.' : '.'),
-    )
-  }
-}
-
 /** A stored receipt in the shape storeStripe keeps for shards that need no new store. */
 function asReceipt(r: ReceiptRecord): Receipt {
   return {
@@ -140,117 +108,6 @@ function asReceipt(r: ReceiptRecord): Receipt {
     time: r.time,
     signature: r.signature,
   }
-}
-
-/**
- * Shards storeStripe could not place, usually because a peer that filled up mid-stripe still
- * counts toward the fair share ⌈n / p⌉ of the others. The rule only asks that no peer keep
- * more than n − k shards of a stripe, so each leftover goes to the peer with the most free
- * space still below that bound. Updates `result` in place.
- */
-async function placeLeftovers(
-  network: Pick<ShardNetwork, 'store'>,
-  ev: StripeEvent,
-  result: StoredStripe,
-  offered: Candidate[],
-  k: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const n = ev.shards.length
-  const holders = result.placement.assignments
-  if (holders.every((h) => h !== undefined)) return
-  const full = new Set(
-    result.failures
-      .filter((f) => f.error instanceof StoreRefusedError && f.error.reason === 'PLEDGE_FULL')
-      .map((f) => f.peer),
-  )
-  const failed = new Set(result.failures.map((f) => `${f.peer} ${f.index}`))
-  const load = new Map<string, number>()
-  for (const h of holders) if (h !== undefined) load.set(h, (load.get(h) ?? 0) + 1)
-  for (let i = 0; i < n; i++) {
-    if (holders[i] !== undefined) continue
-    const shard = ev.shards[i]!
-    const choices = offered
-      .filter(
-        (c) =>
-          !full.has(c.peerId) &&
-          !failed.has(`${c.peerId} ${i}`) &&
-          (load.get(c.peerId) ?? 0) < n - k &&
-          c.free >= shard.bytes.length,
-      )
-      .sort((a, b) => b.free - a.free)
-    for (const c of choices) {
-      signal.throwIfAborted()
-      try {
-        result.receipts[i] = await network.store(c.peerId, shard.cid, shard.bytes, { signal })
-        holders[i] = c.peerId
-        load.set(c.peerId, (load.get(c.peerId) ?? 0) + 1)
-        break
-      } catch (err) {
-        signal.throwIfAborted()
-        result.failures.push({ peer: c.peerId, index: i, error: err })
-        if (err instanceof StoreRefusedError && err.reason === 'PLEDGE_FULL') full.add(c.peerId)
-      }
-    }
-  }
-  result.placement = summarize(holders, k)
-}
-
-/**
- * On resume, shards of the stripes in flight when the tab closed may be on a holder with no
- * receipt here (the holder kept it, the answer was lost). Each such shard is stored again on
- * the holder that has it, which answers with a receipt without keeping a second copy, as long
- * as that keeps the holder within n − k shards of the stripe; copies beyond that are deleted.
- * Otherwise they would be placed elsewhere and the first copy would never be freed.
- * Fills `existing` with the adopted receipts and returns them.
- */
-async function adoptOrphans(
-  network: Pick<ShardNetwork, 'store' | 'whoHas' | 'delete'>,
-  ev: StripeEvent,
-  existing: Array<ReceiptRecord | undefined>,
-  peers: string[],
-  fileId: string,
-  k: number,
-  signal: AbortSignal,
-): Promise<ReceiptRecord[]> {
-  const missing = ev.shards.flatMap((s, i) => (existing[i] === undefined ? [i] : []))
-  if (missing.length === 0 || peers.length === 0) return []
-  const held = await findHolders(
-    network,
-    peers,
-    missing.map((i) => ev.shards[i]!.cid),
-    { signal },
-  )
-  const n = ev.shards.length
-  const load = new Map<string, number>()
-  for (const r of existing) if (r !== undefined) load.set(r.holder, (load.get(r.holder) ?? 0) + 1)
-  const adopted: ReceiptRecord[] = []
-  for (const i of missing) {
-    const shard = ev.shards[i]!
-    for (const peer of held.get(shard.cid.toString()) ?? []) {
-      signal.throwIfAborted()
-      if (existing[i] === undefined && (load.get(peer) ?? 0) < n - k) {
-        try {
-          const rec = receiptRecord(
-            fileId,
-            await network.store(peer, shard.cid, shard.bytes, { signal }),
-          )
-          existing[i] = rec
-          adopted.push(rec)
-          load.set(peer, (load.get(peer) ?? 0) + 1)
-          continue
-        } catch (err) {
-          signal.throwIfAborted()
-          log('could not adopt shard %d of stripe %d on %s - %e', i, ev.index, peer, err)
-        }
-      }
-      await network.delete(peer, [shard.cid], { signal }).catch((err: unknown) => {
-        signal.throwIfAborted()
-        log('could not free a stray copy on %s - %e', peer, err)
-      })
-    }
-  }
-  return adopted
 }
 
 /**
@@ -505,32 +362,12 @@ export async function uploadFile(
 
   const { block } = manifest
   const manifestKey = block.cid.toString()
-  const all = await candidates.get({ signal, fresh: true })
-  const chosen = placeManifest(block.cid.bytes, all, DEFAULT_MANIFEST_COPIES)
-  const order = [...chosen, ...all.map((c) => c.peerId).filter((p) => !chosen.includes(p))]
-  const already = known.get(manifestKey) !== undefined
-  const copies: ReceiptRecord[] = []
-  const storeCopy = async (peer: string): Promise<void> => {
-    try {
-      const r = await network.store(peer, block.cid, block.bytes, { signal, file: block.cid })
-      copies.push(receiptRecord(record.id, r))
-    } catch (err) {
-      signal.throwIfAborted()
-      // One holder fewer for the manifest: the copies are counted against the goal below.
-      log('manifest copy on %s failed: %s', peer, err)
-    }
-  }
-  await Promise.all(chosen.map(storeCopy))
-  // Every chosen peer refused: try the others one by one until some peer keeps a copy.
-  for (const peer of order.slice(chosen.length)) {
-    if (copies.length > 0 || already) break
-    await storeCopy(peer)
-  }
-  if (copies.length === 0 && !already) {
-    throw new UploadIncompleteError(
-      'No member could keep the file’s index (manifest). The upload can be resumed later.',
-    )
-  }
+  const copies = await replicateManifest(network, block, {
+    candidates: await candidates.get({ signal, fresh: true }),
+    already: known.get(manifestKey) !== undefined,
+    fileId: record.id,
+    signal,
+  })
   await saveReceipts(db, copies)
   await deps.manifests.put(block.cid, block.bytes)
   // Late, so a peer that was only slow has written the shard by now; and before the file is
