@@ -2,21 +2,20 @@ import { logger } from '@libp2p/logger'
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Maps and Sets here are private caches,
    or built whole and then assigned to a $state.raw field, which is what triggers updates. */
 import type { IDBPDatabase } from 'idb'
-import { CID } from 'multiformats/cid'
-import { parseManifest, type Layout } from '../core/manifest.ts'
-import { fileKind } from '../core/file-kind.ts'
 import { computeHealth, type FileHealth } from '../core/placement/index.ts'
 import { localStripeCodec, type StripeCodec } from '../core/stripe.ts'
 import type { ShardNetwork } from '../net/store/index.ts'
-import type { CofferDB, FileRecord, FileState } from '../storage/db.ts'
+import type { CofferDB, FileRecord } from '../storage/db.ts'
 import { listFiles, markInterruptedUploads, updateFile } from '../storage/files.ts'
-import { readJournal } from '../storage/journal.ts'
 import { holdersByShard, receiptsForFile } from '../storage/receipts.ts'
 import type { Download } from './download.svelte.ts'
 import { formatBytes } from './format.ts'
 import type { ShareLinkInput } from './share.svelte.ts'
+import { fileRow, type FileRow } from './file-row.ts'
 import { explainUploadError, UploadTask } from './upload-task.svelte.ts'
-import { repairFile } from '../engine/repair/repair.ts'
+import { PassLoop, type PassOutcome } from '../engine/repair/pass-loop.ts'
+import { repairFiles } from '../engine/repair/repair-files.ts'
+import { LayoutCache } from '../engine/health/layout-cache.ts'
 import { deleteStoredFile, releaseOrphans } from '../engine/upload/delete-stored.ts'
 import type { ManifestStore } from '../engine/upload/manifest-store.ts'
 import { checkUploadSize } from '../engine/upload/check-upload-size.ts'
@@ -56,46 +55,6 @@ export const PEER_CHANGE_DEBOUNCE_MS = 1_500
 export const MAINTAIN_RETRY_MS = 5_000
 export const MAINTAIN_RETRY_MAX_MS = 300_000
 
-export type HealthTone = 'safe' | 'at-risk' | 'unavailable' | 'unknown'
-
-/** One line of the Files view. */
-export interface FileRow {
-  id: string
-  name: string
-  size: number
-  sizeText: string
-  type: string
-  /** What the file is, in plain words ("PDF document"), from its type and name. */
-  kindText: string
-  createdAt: number
-  state: FileState
-  manifestCid?: string
-  tone: HealthTone
-  /** "160/160 shards on 4 peers", "at risk: 3 of 4 needed are online". */
-  healthText: string
-  health?: FileHealth
-  upload?: UploadTask
-}
-
-/** "8/8 shards on 5 peers" / "at risk: 3 of 4 needed are online", for one file's health. */
-export function describeHealth(h: FileHealth): { tone: HealthTone; text: string } {
-  const spread = `${h.shardsStored}/${h.shardsTotal} shards on ${h.peers} ${h.peers === 1 ? 'peer' : 'peers'}`
-  if (h.state === 'unavailable') {
-    const more = h.shortfall === 1 ? '1 more holder' : `${h.shortfall} more holders`
-    return {
-      tone: 'unavailable',
-      text: `at risk: ${h.worstStripeOnline} of ${h.k} needed are online (${more} must come online to read it)`,
-    }
-  }
-  if (h.state === 'at-risk') {
-    return {
-      tone: 'at-risk',
-      text: `at risk: ${spread}; losing one peer could lose it. Coffer spreads it further when more members are online.`,
-    }
-  }
-  return { tone: 'safe', text: spread }
-}
-
 /**
  * My files and my uploads: the list (from IndexedDB, so it survives a reload), live health
  * from the receipts and the peers online, uploads with progress and Cancel, Resume and
@@ -109,7 +68,7 @@ export class FilesState {
   #health = $state.raw<Map<string, FileHealth>>(new Map())
   #notice = $state<string | undefined>()
   #ready = $state(false)
-  #layouts = new Map<string, string[][]>()
+  #layouts = new LayoutCache()
   /** Holders per shard of each complete file, as of the last health computation. */
   #holders = new Map<string, Map<string, string[]>>()
   #downloads = $state.raw<Map<string, Download>>(new Map())
@@ -118,21 +77,20 @@ export class FilesState {
   #debounce: ReturnType<typeof setTimeout> | undefined
   /** Peers online at the last change, to tell when one comes (back). */
   #knownPeers = new Set<string>()
-  #repairing = false
-  #repairAgain = false
   #running = 0
   #queue: Array<() => Promise<void>> = []
   #codec: Promise<StripeCodec | undefined> | undefined
   #seq = 0
   #debounceMs: number
-  #retryMs: number
-  #retryDelay: number
-  #retry: ReturnType<typeof setTimeout> | undefined
+  #loop: PassLoop
 
   constructor(options: { debounceMs?: number; retryMs?: number } = {}) {
     this.#debounceMs = options.debounceMs ?? PEER_CHANGE_DEBOUNCE_MS
-    this.#retryMs = options.retryMs ?? MAINTAIN_RETRY_MS
-    this.#retryDelay = this.#retryMs
+    this.#loop = new PassLoop({
+      pass: () => this.#pass(),
+      retryMs: options.retryMs ?? MAINTAIN_RETRY_MS,
+      retryMaxMs: MAINTAIN_RETRY_MAX_MS,
+    })
   }
 
   /** False until the node is attached and the list is read. */
@@ -157,37 +115,7 @@ export class FilesState {
   get rows(): FileRow[] {
     const byFile = new Map<string, UploadTask>()
     for (const t of this.#tasks) if (t.fileId !== undefined) byFile.set(t.fileId, t)
-    return this.#records.map((r) => {
-      const health = this.#health.get(r.id)
-      const upload = byFile.get(r.id)
-      let tone: HealthTone = 'unknown'
-      let healthText = ''
-      if (r.state === 'complete' && health !== undefined) {
-        ;({ tone, text: healthText } = describeHealth(health))
-      } else if (upload?.error !== undefined) {
-        // A failed Resume must say why, not repeat the generic interrupted text.
-        healthText = upload.error
-      } else if (r.state === 'interrupted') {
-        healthText = 'Interrupted: pick the same file again to resume, or discard it.'
-      } else if (r.state === 'uploading') {
-        healthText = 'Uploading'
-      }
-      return {
-        id: r.id,
-        name: r.name,
-        size: r.size,
-        sizeText: formatBytes(r.size),
-        type: r.type,
-        kindText: fileKind(r.name, r.type),
-        createdAt: r.createdAt,
-        state: upload?.phase === 'failed' && r.state === 'uploading' ? 'interrupted' : r.state,
-        ...(r.manifestCid !== undefined ? { manifestCid: r.manifestCid } : {}),
-        tone,
-        healthText,
-        ...(health !== undefined ? { health } : {}),
-        ...(upload !== undefined ? { upload } : {}),
-      }
-    })
+    return this.#records.map((r) => fileRow(r, this.#health.get(r.id), byFile.get(r.id)))
   }
 
   /** The download started from the Files view for a file, if any. */
@@ -260,7 +188,7 @@ export class FilesState {
     this.#unsubscribe?.()
     this.#unsubscribe = undefined
     clearTimeout(this.#debounce)
-    clearTimeout(this.#retry)
+    this.#loop.stop()
     this.#deps = undefined
     this.#ready = false
   }
@@ -338,7 +266,7 @@ export class FilesState {
     // A repair of this file under way still records receipts for the shards it stores (it
     // must, or nothing could free them): the pass goes round once more, and the next round
     // releases those orphans first.
-    if (this.#repairing) this.#repairAgain = true
+    this.#loop.again()
     if (pending > 0) {
       this.#notice = `“${record.name}” is deleted here; ${pending} of its encrypted parts are on members who are offline and will be freed when they come back.`
     }
@@ -434,22 +362,6 @@ export class FilesState {
     }
   }
 
-  async #layout(deps: FilesDeps, record: FileRecord): Promise<string[][] | undefined> {
-    const cached = this.#layouts.get(record.id)
-    if (cached !== undefined) return cached
-    let stripes: string[][] | undefined
-    if (record.manifestCid !== undefined) {
-      const bytes = await deps.manifests.get(CID.parse(record.manifestCid))
-      if (bytes !== undefined) {
-        stripes = parseManifest(bytes).layout.stripes.map((s) => s.shards.map((c) => c.toString()))
-      }
-    } else {
-      stripes = (await readJournal(deps.db, record.id)).map((j) => j.shards.map((s) => s.cid))
-    }
-    if (stripes !== undefined && record.state === 'complete') this.#layouts.set(record.id, stripes)
-    return stripes
-  }
-
   async #updateHealth(): Promise<void> {
     const deps = this.#deps
     if (deps === undefined) return
@@ -457,7 +369,7 @@ export class FilesState {
     const next = new Map<string, FileHealth>()
     for (const record of this.#records) {
       if (record.state !== 'complete') continue
-      const stripes = await this.#layout(deps, record)
+      const stripes = await this.#layouts.get(deps, record)
       if (stripes === undefined) continue
       const holders = holdersByShard(await receiptsForFile(deps.db, record.id))
       this.#holders.set(record.id, holders)
@@ -486,82 +398,45 @@ export class FilesState {
    * pass after it.
    */
   async #maintain(): Promise<void> {
-    if (this.#repairing) {
-      this.#repairAgain = true
-      return
-    }
-    this.#repairing = true
-    clearTimeout(this.#retry)
-    let unfinished = false
-    try {
-      do {
-        this.#repairAgain = false
-        const deps = this.#deps
-        if (deps === undefined) return
-        // Decide on the peers online now: a pass asked for by a join may start before the
-        // health update that the join also started has finished.
-        await this.#updateHealth().catch((err: unknown) =>
-          log('health update failed, the badges keep their last state: %s', err),
-        )
-        await releaseOrphans(deps).catch((err: unknown) =>
-          log('freeing orphans failed, tried on the next pass: %s', err),
-        )
-        let changed = false
-        for (const record of this.#records) {
-          const health = this.#health.get(record.id)
-          // Deleted while this pass was busy with an earlier file.
-          if (this.record(record.id) === undefined) continue
-          if (record.state !== 'complete' || health === undefined) continue
-          if (health.state === 'safe' && !health.crowded) continue
-          if (record.manifestCid === undefined) continue
-          const cid = CID.parse(record.manifestCid)
-          const bytes = await deps.manifests.get(cid)
-          if (bytes === undefined) continue
-          const layout: Layout = parseManifest(bytes).layout
-          try {
-            const codec = (await this.#codecFor(deps)) ?? localStripeCodec
-            const report = await repairFile(
-              { ...deps, codec },
-              {
-                fileId: record.id,
-                manifestCid: cid,
-                manifestBytes: bytes,
-                layout,
-              },
-            )
-            if (report.shardsStored > 0 || report.manifestCopiesAdded > 0) changed = true
-          } catch (err) {
-            // A peer vanished mid-repair: the file stays unhealthy, so the retry tries again.
-            log('repair of %s failed: %s', record.name, err)
-          }
-        }
-        if (changed) {
-          await this.#updateHealth().catch((err: unknown) =>
-            log('health update failed, the badges keep their last state: %s', err),
-          )
-        }
-        // Work is left whenever a file is still at risk or crowded: a repair failed, or its plan
-        // was made from the free-space answers it got and a peer whose connection has only just
-        // opened had not answered yet.
-        unfinished = this.#records.some((r) => {
-          const h = this.#health.get(r.id)
-          return r.state === 'complete' && h !== undefined && (h.state !== 'safe' || h.crowded)
-        })
-      } while (this.#repairAgain)
-    } finally {
-      this.#repairing = false
-    }
-    if (!unfinished) {
-      this.#retryDelay = this.#retryMs
-    } else if (this.#deps !== undefined) {
-      this.#retry = setTimeout(
-        () =>
-          void this.#maintain().catch((err: unknown) =>
-            log('maintenance pass failed, retried later: %s', err),
-          ),
-        this.#retryDelay,
+    await this.#loop.request()
+  }
+
+  /** One maintenance pass: health, owed deletes, then repair of what needs it. */
+  async #pass(): Promise<PassOutcome> {
+    const deps = this.#deps
+    if (deps === undefined) return 'detached'
+    // Decide on the peers online now: a pass asked for by a join may start before the
+    // health update that the join also started has finished.
+    await this.#updateHealth().catch((err: unknown) =>
+      log('health update failed, the badges keep their last state: %s', err),
+    )
+    await releaseOrphans(deps).catch((err: unknown) =>
+      log('freeing orphans failed, tried on the next pass: %s', err),
+    )
+    const due = this.#records.flatMap((record) => {
+      const health = this.#health.get(record.id)
+      if (record.state !== 'complete' || health === undefined) return []
+      if (health.state === 'safe' && !health.crowded) return []
+      const { id, name, manifestCid } = record
+      return manifestCid === undefined ? [] : [{ id, name, manifestCid }]
+    })
+    const changed = await repairFiles(
+      { ...deps, codec: async () => (await this.#codecFor(deps)) ?? localStripeCodec },
+      due,
+      (id) => this.record(id) !== undefined,
+    )
+    if (changed) {
+      await this.#updateHealth().catch((err: unknown) =>
+        log('health update failed, the badges keep their last state: %s', err),
       )
-      this.#retryDelay = Math.min(this.#retryDelay * 2, MAINTAIN_RETRY_MAX_MS)
     }
+    // Work is left whenever a file is still at risk or crowded: a repair failed, or its plan
+    // was made from the free-space answers it got and a peer whose connection has only just
+    // opened had not answered yet.
+    const unfinished = this.#records.some((r) => {
+      const h = this.#health.get(r.id)
+      return r.state === 'complete' && h !== undefined && (h.state !== 'safe' || h.crowded)
+    })
+    return unfinished && this.#deps !== undefined ? 'unfinished' : 'done'
   }
 }
