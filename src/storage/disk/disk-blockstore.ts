@@ -81,7 +81,9 @@ export class DiskBlockstore {
     const { file } = this.#path(cid)
     let bytes: Uint8Array
     try {
-      bytes = await readFile(file)
+      const buf = await readFile(file)
+      // A plain view, not a Buffer: callers compare and re-encode it as any Uint8Array.
+      bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new BlockMissingError(`block ${cid.toString()} is not on this disk`)
