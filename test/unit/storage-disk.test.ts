@@ -74,7 +74,7 @@ describe('DiskBlockstore', () => {
     const name = b.cid.toString()
     const file = join(dir, 'blocks', name.slice(-2), name)
     const bad = await readFile(file)
-    bad[500] ^= 0x01
+    bad[500] = (bad[500] ?? 0) ^ 0x01
     await writeFile(file, bad)
 
     const err = await readAll(store, b.cid).catch((e: unknown) => e)
