@@ -94,7 +94,8 @@ export async function startKeeperNode(init: KeeperNodeInit): Promise<KeeperNode>
   })
   // The fetch service reads through this, so /metrics counts what members and guests asked.
   const served = {
-    get: (cid: CID, options?: { signal?: AbortSignal }) => countedGet(blocks, metrics, cid, options),
+    get: (cid: CID, options?: { signal?: AbortSignal }) =>
+      countedGet(blocks, metrics, cid, options),
     has: async (cid: CID) => {
       const found = await blocks.has(cid)
       metrics.fetchAnswered('has', found)

@@ -20,7 +20,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     coop = parseInvite(parsed.config.join)
   } catch (err) {
     if (err instanceof KeeperConfigError || (err as Error).name.startsWith('Invite')) {
-      process.stderr.write(`coffer-keeper: ${(err as Error).message}\nTry 'coffer-keeper --help'.\n`)
+      process.stderr.write(
+        `coffer-keeper: ${(err as Error).message}\nTry 'coffer-keeper --help'.\n`,
+      )
       process.exit(2)
     }
     throw err

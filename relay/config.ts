@@ -175,7 +175,9 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
       ok = false
     }
     if (!ok) {
-      throw new ConfigError(`--keeper must be a WebSocket multiaddr ending in /p2p/<id>, got "${k}"`)
+      throw new ConfigError(
+        `--keeper must be a WebSocket multiaddr ending in /p2p/<id>, got "${k}"`,
+      )
     }
   }
 

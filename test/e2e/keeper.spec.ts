@@ -46,6 +46,7 @@ async function freePort(): Promise<number> {
 }
 
 const test = base.extend<{ keeperPrep: KeeperPrep }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's needs from this pattern
   keeperPrep: async ({}, use) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'coffer-e2e-keeper-'))
     const key = await generateKeyPair('Ed25519')

@@ -82,24 +82,18 @@ describe('coffer-keeper', () => {
       }
     }
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
-    console.log('workers done', Date.now())
     await killed
-    console.log('killed', Date.now())
     expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER)
     expect(acknowledged.size).toBeLessThan(SHARDS)
 
     k = await keeper(dir)
-    console.log('restarted', Date.now())
     await dialKeeper(member, k.multiaddr)
-    console.log('dialed', Date.now(), member.getConnections(peer).map((c) => c.status + c.id))
-    const t0 = Date.now()
     const fetched = await Promise.all(
       [...acknowledged].map(async (i) => {
         const got = await member.services.fetch.fetchShard(peer, blocks[i]!.cid)
         return equals(got, blocks[i]!.bytes)
       }),
     )
-    console.log('fetched', fetched.length, 'in', Date.now() - t0)
     expect(fetched.every(Boolean)).toBe(true)
     // A restart keeps no shard it did not acknowledge beyond those, and nothing half-written.
     const health = await k.health()
@@ -112,7 +106,6 @@ describe('coffer-keeper', () => {
         await member.services.store.storeShard(peer, blocks[i]!.cid, blocks[i]!.bytes)
       }
     }
-    console.log('resumed', Date.now())
     const have = await member.services.fetch.whoHas(
       peer,
       blocks.map((b) => b.cid),

@@ -187,7 +187,11 @@ describe('diskSpace', () => {
   })
 
   it('reads the real file system by default', async () => {
-    const space = diskSpace(dir, { usedBytes: () => Promise.resolve(0) }, { pledge: 1, headroom: 0 })
+    const space = diskSpace(
+      dir,
+      { usedBytes: () => Promise.resolve(0) },
+      { pledge: 1, headroom: 0 },
+    )
     expect(await space.pledgedBytes()).toBe(1)
   })
 })

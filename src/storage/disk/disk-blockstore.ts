@@ -146,7 +146,10 @@ export class DiskBlockstore {
 function hashMatches(cid: CID, bytes: Uint8Array): boolean {
   if (cid.multihash.code !== SHA2_256) return false
   const digest = createHash('sha256').update(bytes).digest()
-  return equals(new Uint8Array(digest.buffer, digest.byteOffset, digest.length), cid.multihash.digest)
+  return equals(
+    new Uint8Array(digest.buffer, digest.byteOffset, digest.length),
+    cid.multihash.digest,
+  )
 }
 
 async function gather(block: BlockInput): Promise<Uint8Array> {
