@@ -1,5 +1,5 @@
-export { DiskBlockstore, type DiskBlockstoreInit } from './disk-blockstore.ts'
+export { DiskBlockstore } from './disk-blockstore.ts'
 export { DiskHoldingLedger } from './disk-ledger.ts'
-export { diskSpace, type DiskSpaceInit } from './disk-space.ts'
+export { diskSpace } from './disk-space.ts'
 export { writeFileAtomic } from './atomic-file.ts'
 export * from './errors.ts'
