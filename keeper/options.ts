@@ -168,5 +168,5 @@ ${OPTIONS.map((o) => {
   const mid = o.help.padEnd(36)
   return `${left}${mid}${o.env}${o.fallback === undefined ? '' : ` (default ${o.fallback})`}`
 }).join('\n')}
-  --help                      this text
+${'  --help'.padEnd(28)}this text
 `
