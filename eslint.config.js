@@ -44,7 +44,7 @@ export default tseslint.config(
   },
   {
     // Command-line programs talk to their user through the console.
-    files: ['relay/bin/**', 'scripts/**', 'test/bench/**'],
+    files: ['relay/bin/**', 'keeper/bin/**', 'scripts/**', 'test/bench/**'],
     rules: { 'no-console': 'off' },
   },
 )

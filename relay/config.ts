@@ -25,6 +25,8 @@ export interface RelayConfig extends RelayLimits, Partial<IceConfig> {
   port: number
   /** Multiaddrs to advertise instead of the listening ones (e.g. behind a TLS proxy). */
   announce: string[]
+  /** The co-op's keepers, listed in /config.json: browsers dial these directly (see README). */
+  keepers?: string[]
   /** Where the identity key lives when `identityFile` is not given. */
   dataDir: string
   /** Protobuf-encoded private key; created on first start so the peer ID is stable. */
@@ -51,6 +53,8 @@ Options (each also settable by the environment variable shown):
   --announce <multiaddr>    address to advertise instead of   COFFER_RELAY_ANNOUNCE  (comma-separated)
                             the listening ones, e.g. behind a TLS reverse proxy:
                             /dns4/relay.example.org/tcp/443/wss (repeatable)
+  --keeper <multiaddr>      a keeper members dial directly,   COFFER_RELAY_KEEPERS   (comma-separated)
+                            listed in /config.json: .../wss/p2p/<id> (repeatable)
   --data-dir <dir>          state directory                   COFFER_RELAY_DATA_DIR  (default ./${DEFAULT_DATA_DIR})
   --identity <file>         private key file, created on      COFFER_RELAY_IDENTITY  (default <data-dir>/${IDENTITY_FILE})
                             first start; keeps the peer ID stable
@@ -88,6 +92,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   announce: { type: 'string', multiple: true },
+  keeper: { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
   identity: { type: 'string' },
   'trusted-proxy': { type: 'string', multiple: true },
@@ -157,6 +162,25 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     }
   }
 
+  const keepers = list('keeper', 'COFFER_RELAY_KEEPERS').filter((s) => s !== '')
+  for (const k of keepers) {
+    let ok = false
+    try {
+      const parts = multiaddr(k).getComponents()
+      ok =
+        parts.at(-1)?.name === 'p2p' &&
+        parts.some((c) => c.name === 'ws' || c.name === 'wss') &&
+        !parts.some((c) => c.name === 'p2p-circuit')
+    } catch {
+      ok = false
+    }
+    if (!ok) {
+      throw new ConfigError(
+        `--keeper must be a WebSocket multiaddr ending in /p2p/<id>, got "${k}"`,
+      )
+    }
+  }
+
   const logFormat = str('log-format', 'COFFER_RELAY_LOG_FORMAT') ?? 'text'
   if (logFormat !== 'text' && logFormat !== 'json') {
     throw new ConfigError(`--log-format must be text or json, got "${logFormat}"`)
@@ -182,6 +206,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     host,
     port,
     announce,
+    keepers,
     dataDir,
     identityFile,
     trustedProxies: trustedProxies.map(normaliseIp),

@@ -256,7 +256,11 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     }
     if (path === '/config.json') {
       // From configuration only: a Host header is the client's to choose.
-      sendJson(res, 200, { relays: multiaddrs, iceServers: ice.servers() })
+      sendJson(res, 200, {
+        relays: multiaddrs,
+        keepers: config.keepers ?? [],
+        iceServers: ice.servers(),
+      })
       return
     }
     if (config.appDir !== undefined && (await serveStatic(config.appDir, req, res))) return

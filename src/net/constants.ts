@@ -7,6 +7,8 @@ export const MAX_INVITE_CHARS = 4096
 export const MAX_COOP_NAME_CHARS = 64
 export const MAX_RELAYS = 8
 export const MAX_RELAY_ADDR_CHARS = 256
+/** Keepers a relay's /config.json may name; more are ignored. */
+export const MAX_KEEPERS = 8
 export const DEFAULT_COOP_NAME = 'My co-op'
 /** Co-op IDs: 16 random bytes in unpadded lowercase RFC 4648 base32. */
 export const COOP_ID_BYTES = 16

@@ -25,6 +25,8 @@ export interface GuestNode {
   readonly relays: string[]
   /** Peer ids of the relays, so they are never mistaken for holders. */
   readonly relayIds: ReadonlySet<string>
+  /** Keeper multiaddrs the server named: dialled directly over WebSockets. */
+  readonly keepers?: string[]
   stop(): Promise<void>
 }
 
@@ -44,7 +46,7 @@ const EMPTY_BLOCKSTORE = {
  * (`/p2p-circuit/webrtc`), which upgrades to a direct WebRTC connection for the shard bytes.
  */
 export async function createGuestNode(
-  init: { relays: string[] },
+  init: { relays: string[]; keepers?: string[] },
   options: { signal?: AbortSignal } = {},
 ): Promise<GuestNode> {
   const relayIds = new Set<string>()
@@ -79,7 +81,7 @@ export async function createGuestNode(
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: cofferGater({ named: relays }),
+    connectionGater: cofferGater({ named: [...relays, ...(init.keepers ?? [])] }),
     // Pings stall behind bulk WebRTC transfers; aborting then killed healthy connections.
     connectionMonitor: { abortConnectionOnPingFailure: false },
     services: {
@@ -92,6 +94,7 @@ export async function createGuestNode(
     libp2p,
     relays,
     relayIds,
+    keepers: init.keepers ?? [],
     stop: async () => {
       await libp2p.stop()
     },

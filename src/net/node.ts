@@ -73,6 +73,8 @@ export interface CofferNodeInit {
   codec?: () => Promise<Pick<StripeCodec, 'rebuildShards'>>
   /** Helia's bitswap settings (the bench lengthens its timeouts for slow links). */
   bitswap?: BitswapOptions
+  /** The co-op's keepers (from the relay's /config.json): named, so the gater lets them be dialled. */
+  keepers?: string[]
 }
 
 export interface CreateCofferNodeOptions {
@@ -155,7 +157,7 @@ export async function createCofferNode(
         ],
         connectionEncrypters: [noise()],
         streamMuxers: [yamux()],
-        connectionGater: cofferGater({ named: coop.relays }),
+        connectionGater: cofferGater({ named: [...coop.relays, ...(init.keepers ?? [])] }),
         // Pings stall behind bulk WebRTC transfers; aborting then killed healthy connections.
         connectionMonitor: { abortConnectionOnPingFailure: false },
         peerDiscovery: [

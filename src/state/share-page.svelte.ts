@@ -19,8 +19,11 @@ import { libp2pDownloadNetwork } from '../engine/download/download-network.ts'
 import { keepConnected } from '../engine/connect/keep-connected.ts'
 import { Download, startDownload, type SaveChoice } from './download.svelte.ts'
 import { fetchConfig } from '../net/config/relay-config.ts'
+import { logger } from '@libp2p/logger'
 import { formatBytes, shortPeerId } from './format.ts'
 import { offerView, type ViewHandle } from './view-route.ts'
+
+const log = logger('coffer:state:share-page')
 
 export type { PreviewKind }
 
@@ -230,6 +233,7 @@ export class SharePageState {
       this.#network = libp2pDownloadNetwork(this.#guest.libp2p, {
         relays: this.#guest.relays,
         relayIds: this.#guest.relayIds,
+        keepers: this.#guest.keepers ?? [],
       })
       this.#phase = 'opening'
       const { opened, stream } = await openDownload(cap, {
@@ -372,7 +376,14 @@ export function createBrowserSharePage(location: Location): SharePageState {
   return new SharePageState(location.hash, {
     createGuest: async (relays, options) => {
       const { createGuestNode } = await import('../net/guest-node.ts')
-      return createGuestNode({ relays }, options)
+      // The server's keepers hold shards of any file of its co-op: a guest dials them directly.
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
+      const url = new URL('config.json', location.href).href
+      const config = await fetchConfig(url, options).catch((err: unknown) => {
+        log('no keepers from %s: %s', url, err)
+        return undefined
+      })
+      return createGuestNode({ relays, keepers: config?.keepers ?? [] }, options)
     },
     fetchRelays: async (options) => {
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state

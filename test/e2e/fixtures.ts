@@ -256,11 +256,14 @@ interface Fixtures {
   /** Which build the relay serves: the app (default) or the network test page. */
   app: AppKind
   relay: RelayProcess
+  /** Hosts (`host:port`) besides the relay's that pages may reach, e.g. a keeper's WebSocket. */
+  extraHosts: string[]
   openPeer: (options?: OpenPeerOptions) => Promise<Peer>
 }
 
 export const test = base.extend<Fixtures>({
   app: ['app', { option: true }],
+  extraHosts: [[], { option: true }],
 
   relay: async ({ app }, use) => {
     const appDir = await buildOnce(app)
@@ -273,7 +276,7 @@ export const test = base.extend<Fixtures>({
     }
   },
 
-  openPeer: async ({ browser, relay }, use, testInfo) => {
+  openPeer: async ({ browser, relay, extraHosts }, use, testInfo) => {
     const opened: Array<() => Promise<void>> = []
     const pages: Page[] = []
     // Every page logs its node's connection events; a failed test prints them (cheap: a few
@@ -300,7 +303,9 @@ export const test = base.extend<Fixtures>({
       // The app asks nothing of any host but the co-op's relay (issue 17): checked for every
       // page of every test, requests and WebSockets alike.
       const offHost = (url: string): void => {
-        if (/^(data|blob|about):/.test(url) || new URL(url).host === new URL(relay.url).host) return
+        if (/^(data|blob|about):/.test(url)) return
+        const host = new URL(url).host
+        if (host === new URL(relay.url).host || extraHosts.includes(host)) return
         elsewhere.push(`page ${index}: ${url}`)
       }
       context.on('request', (r) => offHost(r.url()))

@@ -2,7 +2,8 @@
  * Helpers of the multi-browser file-transfer tests (transfer-*.spec.ts): the owner's records
  * in IndexedDB, where each shard is held, and direct edits of a holder's blockstore.
  */
-import type { Page } from '@playwright/test'
+import { readFile } from 'node:fs/promises'
+import type { Browser, Page } from '@playwright/test'
 import { base32upper } from 'multiformats/bases/base32'
 import { CID } from 'multiformats/cid'
 import { parseManifest, type Layout } from '../../src/core/manifest.ts'
@@ -162,4 +163,30 @@ export async function tamperBlock(page: Page, cid: string, how: 'alter' | 'drop'
       }),
     [blockKey(cid), how] as const,
   )
+}
+
+/** A fresh browser context that saves through the service worker (no save picker). */
+export async function guestPage(
+  browser: Browser,
+  link: string,
+): Promise<{ page: Page; close(): Promise<void> }> {
+  const context = await browser.newContext()
+  // The save picker needs a person to answer it; the streamed service-worker download does not.
+  await context.addInitScript(() => {
+    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker
+  })
+  const page = await context.newPage()
+  await page.goto(link)
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+    timeout: 60_000,
+  })
+  return { page, close: () => context.close() }
+}
+
+export async function downloadBytes(page: Page, timeout: number): Promise<Buffer> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.getByTestId('share-download').click(),
+  ])
+  return readFile(await download.path())
 }

@@ -7,12 +7,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { Browser, Page } from '@playwright/test'
 import { CID } from 'multiformats/cid'
 import { formatShareLink } from '../../src/core/index.ts'
 import { shortPeerId } from '../../src/state/format.ts'
 import { blocksOf, expect, openCoop, peerIdOf, test, type Peer } from './fixtures.ts'
 import {
+  downloadBytes,
+  guestPage,
   tamperBlock,
   MiB,
   storedFile,
@@ -49,32 +50,6 @@ async function shareOf(
     { relays: relay.multiaddrs.slice(0, 1), peers: holders },
   )
   return { link, receipts, layout }
-}
-
-/** A fresh browser context that saves through the service worker (no save picker). */
-async function guestPage(
-  browser: Browser,
-  link: string,
-): Promise<{ page: Page; close(): Promise<void> }> {
-  const context = await browser.newContext()
-  // The save picker needs a person to answer it; the streamed service-worker download does not.
-  await context.addInitScript(() => {
-    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker
-  })
-  const page = await context.newPage()
-  await page.goto(link)
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
-    timeout: 60_000,
-  })
-  return { page, close: () => context.close() }
-}
-
-async function downloadBytes(page: Page, timeout: number): Promise<Buffer> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout }),
-    page.getByTestId('share-download').click(),
-  ])
-  return readFile(await download.path())
 }
 
 test('a fresh browser downloads the exact bytes with the owner closed and names the holder of an altered shard', async ({

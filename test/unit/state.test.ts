@@ -321,7 +321,7 @@ describe('helpers', () => {
   })
 
   it('accepts only a list of multiaddrs as config', () => {
-    expect(parseConfig({ relays: [RELAY] })).toEqual({ relays: [RELAY] })
+    expect(parseConfig({ relays: [RELAY] })).toEqual({ relays: [RELAY], keepers: [] })
     expect(() => parseConfig({ relays: 'x' })).toThrow(InvalidConfigError)
     expect(() => parseConfig({ relays: ['http://x'] })).toThrow(InvalidConfigError)
     expect(() => parseConfig(null)).toThrow(InvalidConfigError)

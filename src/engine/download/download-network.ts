@@ -5,6 +5,7 @@ import type { Connection, Libp2p } from '@libp2p/interface'
 import { DIAL_TIMEOUT_MS } from '../../net/constants.ts'
 import type { CofferFetch } from '../../net/fetch/index.ts'
 import type { DownloadNetwork } from './holder-book.ts'
+import { keepersByPeer } from '../../net/keepers.ts'
 
 const log = logger('coffer:engine:download')
 
@@ -25,8 +26,9 @@ function isDirect(c: Connection): boolean {
  */
 export function libp2pDownloadNetwork(
   libp2p: FetchingLibp2p,
-  init: { relays: string[]; relayIds?: ReadonlySet<string> },
+  init: { relays: string[]; relayIds?: ReadonlySet<string>; keepers?: readonly string[] },
 ): DownloadNetwork {
+  const keepers = keepersByPeer(init.keepers ?? [])
   const relayIds = new Set(init.relayIds ?? [])
   for (const r of init.relays) {
     try {
@@ -56,6 +58,18 @@ export function libp2pDownloadNetwork(
       const id = peerIdFromString(peer)
       if (libp2p.getConnections(id).some(isDirect)) return
       let lastError: unknown = new Error('no relay to dial through')
+      // A keeper is dialled at the address the co-op names: WebSockets, direct, no relay.
+      const keeper = keepers.get(peer)
+      if (keeper !== undefined) {
+        try {
+          await libp2p.dial(multiaddr(keeper), {
+            signal: AbortSignal.any([signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)]),
+          })
+          return
+        } catch (err) {
+          lastError = err
+        }
+      }
       for (const relay of init.relays) {
         signal.throwIfAborted()
         try {

@@ -2,8 +2,11 @@
 export interface AppConfig {
   /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
   relays: string[]
+  /** Keeper multiaddrs (WebSocket, ending in /p2p/<id>) that members and guests dial directly. */
+  keepers?: string[]
 }
 import { InvalidConfigError } from './errors.ts'
+import { keepersByPeer } from '../keepers.ts'
 
 /** config.json is a few hundred bytes; anything far larger is not ours. */
 const MAX_CONFIG_BYTES = 64 * 1024
@@ -14,7 +17,9 @@ export function parseConfig(value: unknown): AppConfig {
   if (!Array.isArray(relays) || !relays.every((r) => typeof r === 'string' && r.startsWith('/'))) {
     throw new InvalidConfigError('relays must be a list of multiaddr strings')
   }
-  return { relays: relays as string[] }
+  const keepers = (value as { keepers?: unknown }).keepers ?? []
+  if (!Array.isArray(keepers)) throw new InvalidConfigError('keepers must be a list')
+  return { relays: relays as string[], keepers: [...keepersByPeer(keepers).values()] }
 }
 
 /**

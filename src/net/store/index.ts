@@ -11,6 +11,7 @@ export {
   type PledgeSource,
   type ShardBuilder,
   type StoreOptions,
+  type StoreRequestType,
 } from './store.ts'
 export * from './constants.ts'
 export * from './errors.ts'

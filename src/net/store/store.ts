@@ -91,7 +91,12 @@ export interface CofferStoreComponents {
   pledge: PledgeSource
   /** Without it the holder refuses `build` requests, and owners store those shards instead. */
   builder?: ShardBuilder
+  /** Told how each request this holder answered ended (a keeper counts them for /metrics). */
+  observe?: (request: StoreRequestType, outcome: string) => void
 }
+
+/** The requests a holder answers on the store protocol. */
+export type StoreRequestType = 'store' | 'build' | 'delete'
 
 export interface StoreOptions {
   signal?: AbortSignal
@@ -202,6 +207,11 @@ export class CofferStore {
     })
   }
 
+  #observe(request: StoreRequestType, response: StoreProtocolResponse): StoreProtocolResponse {
+    this.#c.observe?.(request, response.type === 'error' ? response.code : 'ok')
+    return response
+  }
+
   async #answer(
     body: Uint8Array,
     remote: PeerId,
@@ -211,17 +221,20 @@ export class CofferStore {
     try {
       switch (request.type) {
         case 'store':
-          return await this.#store(request, remote)
+          return this.#observe('store', await this.#store(request, remote))
         case 'build':
-          return await this.#build(request, remote, signal)
+          return this.#observe('build', await this.#build(request, remote, signal))
         case 'delete':
-          return await this.#delete(request, remote)
+          return this.#observe('delete', await this.#delete(request, remote))
       }
     } catch (err) {
       this.#log.error('%s from %p failed - %e', request.type, remote, err)
-      return err instanceof UnverifiablePeerError
-        ? refusal('BAD_SIGNATURE', err.message)
-        : refusal('INTERNAL', 'the holder could not complete the request')
+      return this.#observe(
+        request.type,
+        err instanceof UnverifiablePeerError
+          ? refusal('BAD_SIGNATURE', err.message)
+          : refusal('INTERNAL', 'the holder could not complete the request'),
+      )
     }
   }
 
@@ -510,7 +523,7 @@ export type Libp2pStoreComponents = Pick<
 /** The components Coffer adds: where blocks go, the ledger, the pledge, how to build shards. */
 export type CofferStoreParts = Pick<
   CofferStoreComponents,
-  'blockstore' | 'holdings' | 'pledge' | 'builder'
+  'blockstore' | 'holdings' | 'pledge' | 'builder' | 'observe'
 >
 
 /**

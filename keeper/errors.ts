@@ -1,0 +1,4 @@
+/** A command-line flag or environment variable has a value the keeper cannot use. */
+export class KeeperConfigError extends Error {
+  override name = 'KeeperConfigError'
+}

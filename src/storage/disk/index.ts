@@ -1,0 +1,5 @@
+export { DiskBlockstore } from './disk-blockstore.ts'
+export { DiskHoldingLedger } from './disk-ledger.ts'
+export { diskSpace } from './disk-space.ts'
+export { writeFileAtomic } from './atomic-file.ts'
+export * from './errors.ts'
