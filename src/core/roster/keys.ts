@@ -99,7 +99,10 @@ export function deviceKeyFromPeerId(peerId: string): Uint8Array {
     throw new MalformedRosterDataError('peer id is not base58btc')
   }
   const prefix = bytes.subarray(0, PEER_ID_PREFIX.length)
-  if (bytes.length !== PEER_ID_PREFIX.length + PUBLIC_KEY_BYTES || !equals(prefix, PEER_ID_PREFIX)) {
+  if (
+    bytes.length !== PEER_ID_PREFIX.length + PUBLIC_KEY_BYTES ||
+    !equals(prefix, PEER_ID_PREFIX)
+  ) {
     throw new MalformedRosterDataError('peer id is not an Ed25519 identity peer id')
   }
   return bytes.slice(PEER_ID_PREFIX.length)

@@ -194,7 +194,9 @@ export function signOp(init: SignOpInit): RosterOp {
   const sig = init.author.sign(signed)
   const encoded = dagCbor.encode({ ...unsignedValue(unsigned), sig })
   if (encoded.length > MAX_OP_BYTES) {
-    throw new RosterDataTooLargeError(`the op would be ${encoded.length} bytes (max ${MAX_OP_BYTES})`)
+    throw new RosterDataTooLargeError(
+      `the op would be ${encoded.length} bytes (max ${MAX_OP_BYTES})`,
+    )
   }
   verifyOp({ ...unsigned, sig }, signed)
   return { ...unsigned, id: sha256(signed), sig, bytes: encoded }
