@@ -1,5 +1,4 @@
-import { toHex } from '../bytes.ts'
-import { ROLE_RANK } from './codec.ts'
+import { hex, ROLE_RANK } from './codec.ts'
 import type { RosterState } from './apply-ops.ts'
 import {
   InviteExpiredError,
@@ -54,12 +53,12 @@ export function acceptInvite(init: AcceptInviteInit): RosterOp {
 export function checkInviteUsable(state: RosterState, invite: Invite, now: number): void {
   checkInvite(invite, state.coop, now)
   if (now < invite.created) throw new InviteExpiredError('the invite is not valid yet')
-  const uses = state.invites.find((u) => toHex(u.id) === toHex(invite.id))
+  const uses = state.invites.find((u) => hex(u.id) === hex(invite.id))
   if (uses?.revoked === true) throw new InviteRevokedError('an admin revoked this invite')
   if ((uses?.uses ?? 0) >= invite.maxUses) {
     throw new InviteUsedUpError(`the invite was used ${invite.maxUses} times already`)
   }
-  const issuer = state.members.find((m) => toHex(m.key) === toHex(invite.issuer))
+  const issuer = state.members.find((m) => hex(m.key) === hex(invite.issuer))
   const allowed =
     issuer !== undefined &&
     (issuer.role === 'admin' ||

@@ -86,6 +86,15 @@ export function role(value: unknown, where: string): Role {
   return value as Role
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Lower-case hex; the roster keys its maps by it, so it sits on the hot path of applyOps. */
+export function hex(data: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < data.length; i++) s += HEX[data[i]!]!
+  return s
+}
+
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!

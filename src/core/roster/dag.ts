@@ -1,4 +1,4 @@
-import { toHex } from '../bytes.ts'
+import { hex } from './codec.ts'
 import type { RosterOp } from './op.ts'
 
 /** The complete part of an op set in its one deterministic order, with ancestry queries. */
@@ -9,6 +9,8 @@ export interface OrderedDag {
   pending: RosterOp[]
   /** Position of each ordered op, by hex id. */
   index: Map<string, number>
+  /** Positions of each ordered op's parents. */
+  parents: number[][]
   /** True when the op at position `a` is a strict ancestor of the op at position `b`. */
   isAncestor(a: number, b: number): boolean
   /** Ids of ordered ops that no ordered op names as a parent. */
@@ -21,7 +23,7 @@ export interface OrderedDag {
  */
 export function orderOps(ops: Iterable<RosterOp>): OrderedDag {
   const byId = new Map<string, RosterOp>()
-  for (const op of ops) byId.set(toHex(op.id), op)
+  for (const op of ops) byId.set(hex(op.id), op)
   const children = new Map<string, string[]>()
   const waiting = new Map<string, number>()
   const ready: string[] = []
@@ -29,7 +31,7 @@ export function orderOps(ops: Iterable<RosterOp>): OrderedDag {
     waiting.set(id, op.parents.length)
     if (op.parents.length === 0) ready.push(id)
     for (const p of op.parents) {
-      const key = toHex(p)
+      const key = hex(p)
       const list = children.get(key)
       if (list === undefined) children.set(key, [id])
       else list.push(id)
@@ -57,10 +59,10 @@ export function orderOps(ops: Iterable<RosterOp>): OrderedDag {
   const words = Math.ceil(order.length / 32)
   const bits = new Uint32Array(words * order.length)
   const hasChild = new Uint8Array(order.length)
-  order.forEach((op, i) => {
+  const parents = order.map((op) => op.parents.map((p) => index.get(hex(p))!))
+  order.forEach((_, i) => {
     const row = i * words
-    for (const p of op.parents) {
-      const j = index.get(toHex(p))!
+    for (const j of parents[i]!) {
       hasChild[j] = 1
       const prow = j * words
       for (let w = 0; w < words; w++) bits[row + w] = bits[row + w]! | bits[prow + w]!
@@ -71,6 +73,7 @@ export function orderOps(ops: Iterable<RosterOp>): OrderedDag {
     order,
     pending,
     index,
+    parents,
     isAncestor: (a, b) => (bits[b * words + (a >>> 5)]! & (1 << (a & 31))) !== 0,
     heads: order.filter((_, i) => hasChild[i] === 0).map((op) => op.id),
   }

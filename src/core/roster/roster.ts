@@ -1,4 +1,5 @@
-import { equals, toHex } from '../bytes.ts'
+import { equals } from '../bytes.ts'
+import { hex } from './codec.ts'
 import { DEFAULT_CLOCK_SKEW_MS, MAX_ROSTER_OPS } from './constants.ts'
 import { applyOps, type Member, type RosterState } from './apply-ops.ts'
 import { OpFromTheFutureError, RosterFullError, WrongCoopError } from './errors.ts'
@@ -35,7 +36,7 @@ export class Roster {
   add(data: Uint8Array | RosterOp): boolean {
     const op = data instanceof Uint8Array ? decodeOp(data) : data
     if (!equals(op.coop, this.coop)) throw new WrongCoopError('the op belongs to another co-op')
-    const id = toHex(op.id)
+    const id = hex(op.id)
     if (this.#ops.has(id)) return false
     if (this.#ops.size >= this.#maxOps) {
       throw new RosterFullError(`the roster holds ${this.#maxOps} ops already`)
@@ -46,7 +47,7 @@ export class Roster {
   }
 
   has(id: Uint8Array): boolean {
-    return this.#ops.has(toHex(id))
+    return this.#ops.has(hex(id))
   }
 
   get size(): number {
@@ -67,7 +68,7 @@ export class Roster {
   missing(): Uint8Array[] {
     const out = new Map<string, Uint8Array>()
     for (const op of this.#ops.values()) {
-      for (const p of op.parents) if (!this.#ops.has(toHex(p))) out.set(toHex(p), p)
+      for (const p of op.parents) if (!this.#ops.has(hex(p))) out.set(hex(p), p)
     }
     return [...out.values()]
   }
