@@ -71,6 +71,8 @@ export function parseCoopId(text: string): Uint8Array {
   if (bytes.length !== COOP_ID_BYTES || bytes[0] !== 0x12 || bytes[1] !== 0x20) {
     throw new MalformedRosterDataError('co-op id is not a sha2-256 multihash')
   }
+  // The decoder forgives upper case; one id must have one spelling.
+  if (formatCoopId(bytes) !== text) throw new MalformedRosterDataError('co-op id is not canonical')
   return bytes
 }
 
@@ -105,5 +107,8 @@ export function deviceKeyFromPeerId(peerId: string): Uint8Array {
   ) {
     throw new MalformedRosterDataError('peer id is not an Ed25519 identity peer id')
   }
-  return bytes.slice(PEER_ID_PREFIX.length)
+  const key = bytes.slice(PEER_ID_PREFIX.length)
+  if (peerIdFromDeviceKey(key) !== peerId)
+    throw new MalformedRosterDataError('peer id not canonical')
+  return key
 }
