@@ -51,7 +51,7 @@ function mutate(base: Uint8Array, edits: { at: number; kind: string; data: Uint8
   for (const e of edits) {
     const at = e.at % (out.length + 1)
     if (e.kind === 'set' && at < out.length) {
-      out = out.slice()
+      out = Uint8Array.from(out)
       out[at] = e.data[0]!
     } else if (e.kind === 'cut') out = out.slice(0, at)
     else if (e.kind === 'insert')

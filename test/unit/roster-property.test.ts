@@ -90,7 +90,8 @@ function simulate(seed: number, tally: Tally): void {
     const roll = rand()
     if (roll < 0.06) {
       // Forged: one flipped bit anywhere in a real op; it must never decode.
-      const victim = pick(rand, network).bytes.slice()
+      // A copy: encoded ops may be Node Buffers, whose slice() shares memory.
+      const victim = Uint8Array.from(pick(rand, network).bytes)
       victim[Math.floor(rand() * victim.length)]! ^= 1 << Math.floor(rand() * 8)
       expect(() => decodeOp(victim)).toThrow(RosterError)
       tally.forged++

@@ -155,7 +155,7 @@ describe('roster', () => {
     expect(both.members).toHaveLength(1)
     expect(both.rejected.map((r) => r.code)).toEqual([InviteRevokedError.code])
 
-    const tampered = invite.bytes.slice()
+    const tampered = Uint8Array.from(invite.bytes)
     tampered[tampered.length - 1]! ^= 1
     expect(() => decodeInvite(tampered)).toThrow(InviteSignatureError)
     const other = createCoop({ founderName: 'X', device: signerFrom(3), deviceLabel: '', time: T0 })

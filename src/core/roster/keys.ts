@@ -20,7 +20,8 @@ export function ed25519Signer(secretKey: Uint8Array): Signer {
   if (secretKey.length !== SECRET_KEY_BYTES) {
     throw new MalformedRosterDataError(`an Ed25519 seed is ${SECRET_KEY_BYTES} bytes`)
   }
-  const seed = secretKey.slice()
+  // Uint8Array.from copies even a Node Buffer, whose slice() would share memory with the caller.
+  const seed = Uint8Array.from(secretKey)
   return {
     publicKey: ed25519.getPublicKey(seed),
     sign: (message) => ed25519.sign(message, seed),
