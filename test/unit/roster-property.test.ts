@@ -22,10 +22,10 @@ import {
 } from '../../src/core/roster/index.ts'
 import { grantBody, pick, rng, shuffle, signerFrom, snapshot } from './roster-helpers.ts'
 
-// 40 runs × 250 steps = 10,000 random and adversarial operations across simulated members
+// 80 runs × 125 steps = 10,000 random and adversarial operations across simulated members
 // that each see a different, partial, reordered subset of the ops until the final full delivery.
-const RUNS = Number(process.env.ROSTER_RUNS ?? 40)
-const STEPS = 250
+const RUNS = Number(process.env.ROSTER_RUNS ?? 80)
+const STEPS = 125
 const T0 = 1_800_000_000_000
 
 interface Actor {
