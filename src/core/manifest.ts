@@ -1,5 +1,6 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
+import { isPlainMap } from './plain-map.ts'
 import { blockMatches, dagCborBlock, RAW_CODE, SHA2_256_CODE, type Block } from './block.ts'
 import { equals, utf8 } from './bytes.ts'
 import {
@@ -73,16 +74,6 @@ export interface OpenedManifest {
 }
 
 type Plain = Record<string, unknown>
-
-function isPlainObject(value: unknown): value is Plain {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Uint8Array) &&
-    CID.asCID(value) === null
-  )
-}
 
 function fail(message: string): never {
   throw new InvalidManifestError(message)
@@ -226,19 +217,19 @@ export function parseManifest(data: Uint8Array): Manifest {
   } catch (err) {
     fail(`manifest: not dag-cbor (${err instanceof Error ? err.message : 'decode error'})`)
   }
-  if (!isPlainObject(root)) fail('manifest: expected a map')
+  if (!isPlainMap(root)) fail('manifest: expected a map')
   if (typeof root.v === 'number' && Number.isSafeInteger(root.v) && root.v !== MANIFEST_VERSION) {
     throw new UnsupportedManifestVersionError(`manifest version ${root.v} is not supported`)
   }
   exactKeys(root, ['v', 'layout', 'envelope'], 'manifest')
   uint(root.v, MANIFEST_VERSION, MANIFEST_VERSION, 'manifest.v')
   const rawLayout = root.layout
-  if (!isPlainObject(rawLayout)) fail('layout: expected a map')
+  if (!isPlainMap(rawLayout)) fail('layout: expected a map')
   exactKeys(rawLayout, ['fileId', 'segmentSize', 'k', 'n', 'segments', 'stripes'], 'layout')
   const rawStripes = rawLayout.stripes
   if (!Array.isArray(rawStripes)) fail('layout.stripes: expected a list')
   const stripes = rawStripes.map((s: unknown, i): StripeLayout => {
-    if (!isPlainObject(s)) fail(`layout.stripes[${i}]: expected a map`)
+    if (!isPlainMap(s)) fail(`layout.stripes[${i}]: expected a map`)
     exactKeys(s, ['length', 'shardSize', 'shards'], `layout.stripes[${i}]`)
     if (!Array.isArray(s.shards)) fail(`layout.stripes[${i}].shards: expected a list`)
     return {
@@ -323,7 +314,7 @@ export function parseEnvelope(data: Uint8Array): Envelope {
   } catch {
     envelopeFail('envelope: not dag-cbor')
   }
-  if (!isPlainObject(root)) envelopeFail('envelope: expected a map')
+  if (!isPlainMap(root)) envelopeFail('envelope: expected a map')
   const keys = ['name', 'type', 'size', 'sha256', 'created']
   if (Object.keys(root).length !== keys.length || !keys.every((k) => Object.hasOwn(root, k))) {
     envelopeFail(`envelope: expected exactly the fields ${keys.join(', ')}`)

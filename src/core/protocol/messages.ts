@@ -1,5 +1,6 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
+import { isPlainMap } from '../plain-map.ts'
 import * as Digest from 'multiformats/hashes/digest'
 import {
   MAX_BLOCK_BYTES,
@@ -232,16 +233,6 @@ function fail(msg: string): never {
   throw new MalformedMessageError(msg)
 }
 
-function isPlainObject(x: unknown): x is Obj {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    !Array.isArray(x) &&
-    !(x instanceof Uint8Array) &&
-    CID.asCID(x) === null
-  )
-}
-
 function exactKeys(o: Obj, required: string[], optional: string[] = []): void {
   for (const k of required) if (!Object.hasOwn(o, k)) fail(`missing field ${k}`)
   for (const k of Object.keys(o))
@@ -297,7 +288,7 @@ function uintField(x: unknown, name: string): number {
 }
 
 function receiptField(x: unknown): Receipt {
-  if (!isPlainObject(x)) fail('receipt is not a map')
+  if (!isPlainMap(x)) fail('receipt is not a map')
   exactKeys(x, ['cid', 'size', 'holder', 'time', 'sig'])
   const size = uintField(x.size, 'receipt.size')
   if (size > MAX_BLOCK_BYTES) fail('receipt.size too large')
@@ -314,7 +305,7 @@ function sourceList(x: unknown): BuildSource[] {
   if (!Array.isArray(x) || x.length === 0 || x.length > MAX_STRIPE_SHARDS)
     fail('sources is not a list of 1 to 256 entries')
   return x.map((s, i) => {
-    if (!isPlainObject(s)) fail(`sources[${i}] is not a map`)
+    if (!isPlainMap(s)) fail(`sources[${i}] is not a map`)
     exactKeys(s, ['index', 'cid', 'holder'])
     return {
       index: uintField(s.index, `sources[${i}].index`),
@@ -352,7 +343,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
       `not canonical dag-cbor: ${(err as Error)?.message ?? String(err)}`,
     )
   }
-  if (!isPlainObject(o)) fail('message is not a map')
+  if (!isPlainMap(o)) fail('message is not a map')
   if (o.v !== PROTOCOL_VERSION) {
     if (typeof o.v === 'number' && Number.isInteger(o.v))
       throw new UnsupportedVersionError(`version ${o.v}`)

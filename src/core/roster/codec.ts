@@ -1,5 +1,5 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
+import { isPlainMap } from '../plain-map.ts'
 import { concat, equals, utf8 } from '../bytes.ts'
 import { MAX_DEVICES_LIMIT, PUBLIC_KEY_BYTES } from './constants.ts'
 import { MalformedRosterDataError, RosterDataTooLargeError } from './errors.ts'
@@ -25,18 +25,8 @@ export function fail(message: string): never {
   throw new MalformedRosterDataError(message)
 }
 
-export function isPlain(value: unknown): value is Plain {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof Uint8Array) &&
-    CID.asCID(value) === null
-  )
-}
-
 export function record(value: unknown, keys: readonly string[], where: string): Plain {
-  if (!isPlain(value)) fail(`${where}: expected a map`)
+  if (!isPlainMap(value)) fail(`${where}: expected a map`)
   const actual = Object.keys(value)
   if (actual.length !== keys.length || !keys.every((k) => Object.hasOwn(value, k))) {
     fail(`${where}: expected exactly the fields ${keys.join(', ')}`)
