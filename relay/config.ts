@@ -11,6 +11,7 @@ import {
   DEFAULT_STUN_PORT,
   DEFAULT_TURN_TTL_S,
   IDENTITY_FILE,
+  MAX_MESH_RELAYS,
 } from './constants.ts'
 import { LIMIT_FLAGS, limitHelp, type RelayLimits } from './limits.ts'
 import { normaliseIp } from './client-address.ts'
@@ -27,6 +28,8 @@ export interface RelayConfig extends RelayLimits, Partial<IceConfig> {
   announce: string[]
   /** The co-op's keepers, listed in /config.json: browsers dial these directly (see README). */
   keepers?: string[]
+  /** The pod's other relays: this relay keeps a connection to each and routes discovery with them. */
+  mesh?: string[]
   /** Where the identity key lives when `identityFile` is not given. */
   dataDir: string
   /** Protobuf-encoded private key; created on first start so the peer ID is stable. */
@@ -55,6 +58,9 @@ Options (each also settable by the environment variable shown):
                             /dns4/relay.example.org/tcp/443/wss (repeatable)
   --keeper <multiaddr>      a keeper members dial directly,   COFFER_RELAY_KEEPERS   (comma-separated)
                             listed in /config.json: .../wss/p2p/<id> (repeatable)
+  --mesh <multiaddr>        another relay of this pod to mesh COFFER_RELAY_MESH      (comma-separated)
+                            with, as members dial it: .../wss/p2p/<id> (repeatable,
+                            at most ${MAX_MESH_RELAYS}); listed in /config.json, so co-ops use both
   --data-dir <dir>          state directory                   COFFER_RELAY_DATA_DIR  (default ./${DEFAULT_DATA_DIR})
   --identity <file>         private key file, created on      COFFER_RELAY_IDENTITY  (default <data-dir>/${IDENTITY_FILE})
                             first start; keeps the peer ID stable
@@ -93,6 +99,7 @@ const OPTIONS = {
   port: { type: 'string' },
   announce: { type: 'string', multiple: true },
   keeper: { type: 'string', multiple: true },
+  mesh: { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
   identity: { type: 'string' },
   'trusted-proxy': { type: 'string', multiple: true },
@@ -163,22 +170,11 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   }
 
   const keepers = list('keeper', 'COFFER_RELAY_KEEPERS').filter((s) => s !== '')
-  for (const k of keepers) {
-    let ok = false
-    try {
-      const parts = multiaddr(k).getComponents()
-      ok =
-        parts.at(-1)?.name === 'p2p' &&
-        parts.some((c) => c.name === 'ws' || c.name === 'wss') &&
-        !parts.some((c) => c.name === 'p2p-circuit')
-    } catch {
-      ok = false
-    }
-    if (!ok) {
-      throw new ConfigError(
-        `--keeper must be a WebSocket multiaddr ending in /p2p/<id>, got "${k}"`,
-      )
-    }
+  for (const k of keepers) peerWebSocketAddr(k, '--keeper')
+  const mesh = list('mesh', 'COFFER_RELAY_MESH').filter((s) => s !== '')
+  for (const m of mesh) peerWebSocketAddr(m, '--mesh')
+  if (mesh.length > MAX_MESH_RELAYS) {
+    throw new ConfigError(`--mesh names at most ${MAX_MESH_RELAYS} relays, got ${mesh.length}`)
   }
 
   const logFormat = str('log-format', 'COFFER_RELAY_LOG_FORMAT') ?? 'text'
@@ -207,6 +203,7 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
     port,
     announce,
     keepers,
+    mesh,
     dataDir,
     identityFile,
     trustedProxies: trustedProxies.map(normaliseIp),
@@ -225,6 +222,25 @@ export function parseConfig(argv: string[], env: Env = {}, cwd = process.cwd()):
   }
   if (app !== undefined) config.appDir = resolve(cwd, app)
   return { help: false, config }
+}
+
+/** Checks a peer's WebSocket multiaddr ending in /p2p/<id> (keepers, mesh relays). */
+function peerWebSocketAddr(value: string, flag: string): void {
+  let ok = false
+  try {
+    const parts = multiaddr(value).getComponents()
+    ok =
+      parts.at(-1)?.name === 'p2p' &&
+      parts.some((c) => c.name === 'ws' || c.name === 'wss') &&
+      !parts.some((c) => c.name === 'p2p-circuit')
+  } catch {
+    ok = false
+  }
+  if (!ok) {
+    throw new ConfigError(
+      `${flag} must be a WebSocket multiaddr ending in /p2p/<id>, got "${value}"`,
+    )
+  }
 }
 
 function int(

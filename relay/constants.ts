@@ -80,3 +80,11 @@ export const MAX_CONFIG_FILE_BYTES = 64 * 1024
 export const REFUSAL_LOG_INTERVAL_MS = 60_000
 /** libp2p's stream inactivity timeout, kept for the relay's sockets (pings keep members busy). */
 export const WS_INACTIVITY_TIMEOUT_MS = 120_000
+
+// ---- Meshed relays (relay/mesh.ts)
+/** First wait before dialling a mesh relay again after it was lost or refused. */
+export const MESH_REDIAL_MIN_MS = 1_000
+/** Longest wait between dials of a mesh relay that stays down. */
+export const MESH_REDIAL_MAX_MS = 30_000
+/** Other relays one relay meshes with (each is one long-lived connection). */
+export const MAX_MESH_RELAYS = 16

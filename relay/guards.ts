@@ -60,13 +60,14 @@ export function closeIdleConnections(
   { libp2p, relay }: GuardedNode,
   idleMs: number,
   onClosed: () => void,
+  exempt: (peer: PeerId) => boolean = () => false,
 ): () => void {
   if (idleMs === 0) return () => {}
   const sweep = (): void => {
     const now = Date.now()
     for (const conn of libp2p.getConnections()) {
       if (now - conn.timeline.open < idleMs) continue
-      if (relay.reservations.has(conn.remotePeer)) continue
+      if (relay.reservations.has(conn.remotePeer) || exempt(conn.remotePeer)) continue
       if (conn.streams.some((s) => s.protocol === RELAY_V2_HOP_CODEC)) continue
       log('closing %a: no reservation after %d ms', conn.remoteAddr, idleMs)
       onClosed()

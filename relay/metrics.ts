@@ -9,6 +9,7 @@ export interface RelayGaugeSources {
   sockets(): number
   clientIps(): number
   discoveryTopics(): number
+  meshRelays(): number
 }
 
 /**
@@ -57,6 +58,9 @@ export class RelayMetrics {
     )
     gauge('coffer_relay_discovery_topics', 'Co-op discovery topics routed', () =>
       sources.discoveryTopics(),
+    )
+    gauge('coffer_relay_mesh_relays', 'Relays of the pod (--mesh) connected now', () =>
+      sources.meshRelays(),
     )
   }
 

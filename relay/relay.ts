@@ -23,9 +23,10 @@ import {
   dropReservationsOnDisconnect,
   tooManyReservationsFromIp,
 } from './guards.ts'
-import type { Libp2p as AnyLibp2p } from '@libp2p/interface'
+import type { Libp2p as AnyLibp2p, PeerId } from '@libp2p/interface'
 import type { RelayConfig } from './config.ts'
 import { startRelayIce, type RelayIce } from './ice.ts'
+import { keepMeshed } from './mesh.ts'
 import {
   DISCOVERY_TOPIC_PREFIX,
   MAX_DISCOVERY_TOPICS,
@@ -55,6 +56,8 @@ export interface RelayHealth {
   sockets: number
   /** Distinct client addresses among them. */
   clientIps: number
+  /** Relays of the pod (`--mesh`) connected now. */
+  meshRelays: number
   /** Connections and requests refused since start, by reason. */
   refusals: Record<string, number>
 }
@@ -154,6 +157,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
           inbound,
           maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
           inactivityTimeout: WS_INACTIVITY_TIMEOUT_MS,
+          maxPayload: config.maxWsPayload,
         }),
       ],
       connectionEncrypters: [noise()],
@@ -192,16 +196,27 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   }
   const guarded = { libp2p, relay: libp2p.services.relay }
   late.guarded = guarded
-  const stopRouting = routeDiscoveryTopics(libp2p.services.pubsub, () => metrics.discoveryMessage())
+  const mesh = keepMeshed(libp2p, config.mesh ?? [])
+  const stopRouting = routeDiscoveryTopics(
+    libp2p.services.pubsub,
+    (peer) => mesh.has(peer),
+    () => metrics.discoveryMessage(),
+  )
   metrics.watch({
     connections: () => libp2p.getConnections().length,
     reservations: () => libp2p.services.relay.reservations.size,
     sockets: () => inbound.sockets,
     clientIps: () => inbound.clientIps,
     discoveryTopics: () => libp2p.services.pubsub.getTopics().length,
+    meshRelays: () => mesh.connected(),
   })
   const stopDropping = dropReservationsOnDisconnect(guarded)
-  const stopIdle = closeIdleConnections(guarded, config.idleTimeout * 1000, () => refused('idle'))
+  const stopIdle = closeIdleConnections(
+    guarded,
+    config.idleTimeout * 1000,
+    () => refused('idle'),
+    (peer) => mesh.has(peer),
+  )
 
   const peerId = libp2p.peerId.toString()
   const multiaddrs = libp2p.getMultiaddrs().map((ma) => ma.toString())
@@ -225,6 +240,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     reservations: libp2p.services.relay.reservations.size,
     sockets: inbound.sockets,
     clientIps: inbound.clientIps,
+    meshRelays: mesh.connected(),
     refusals: { ...refusals },
   })
 
@@ -255,9 +271,10 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
       return
     }
     if (path === '/config.json') {
-      // From configuration only: a Host header is the client's to choose.
+      // From configuration only: a Host header is the client's to choose. The pod's other
+      // relays are listed too, so a co-op created here keeps working when this relay is down.
       sendJson(res, 200, {
-        relays: multiaddrs,
+        relays: [...multiaddrs, ...(config.mesh ?? [])],
         keepers: config.keepers ?? [],
         iceServers: ice.servers(),
       })
@@ -271,6 +288,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      mesh.stop()
       stopRouting()
       stopDropping()
       stopIdle()
@@ -327,13 +345,20 @@ function listenAddrs(host: string, port: number): string[] {
 /**
  * Gossipsub forwards only topics the router itself subscribes to. Co-op discovery topics are
  * per co-op (a hash of the co-op ID), so the relay follows its peers' subscriptions for
- * topics under the Coffer prefix and drops them once nobody is left.
+ * topics under the Coffer prefix and drops them once nobody is left. Meshed relays do not
+ * count: a relay routes a topic only for its own members, and two relays that share members
+ * of a topic exchange its messages; counting each other would keep both subscribed forever.
  */
-function routeDiscoveryTopics(pubsub: GossipSub, onMessage: () => void): () => void {
+function routeDiscoveryTopics(
+  pubsub: GossipSub,
+  isRelay: (peer: PeerId) => boolean,
+  onMessage: () => void,
+): () => void {
   pubsub.addEventListener('message', (evt) => {
     if (evt.detail.topic.startsWith(DISCOVERY_TOPIC_PREFIX)) onMessage()
   })
   pubsub.addEventListener('subscription-change', (evt) => {
+    if (isRelay(evt.detail.peerId)) return
     for (const { topic, subscribe } of evt.detail.subscriptions) {
       if (!subscribe || !topic.startsWith(DISCOVERY_TOPIC_PREFIX)) continue
       if (topic.length > DISCOVERY_TOPIC_PREFIX.length + 128) continue
@@ -344,7 +369,7 @@ function routeDiscoveryTopics(pubsub: GossipSub, onMessage: () => void): () => v
   })
   const sweep = setInterval(() => {
     for (const topic of pubsub.getTopics()) {
-      if (pubsub.getSubscribers(topic).length === 0) pubsub.unsubscribe(topic)
+      if (!pubsub.getSubscribers(topic).some((p) => !isRelay(p))) pubsub.unsubscribe(topic)
     }
   }, 60_000)
   sweep.unref()

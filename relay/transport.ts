@@ -15,7 +15,8 @@ import {
   TypedEventEmitter,
 } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { WebSocket } from 'ws'
+import { WebSocket as WsSocket, type WebSocket } from 'ws'
+import { multiaddrToUri } from '@multiformats/multiaddr-to-uri'
 import { WsConnection } from './ws-connection.ts'
 import type { ClientAddress } from './client-address.ts'
 
@@ -35,6 +36,8 @@ export interface RelayTransportInit {
   maxBufferedBytes: number
   /** A connection with no traffic at all for this long is closed (ms). */
   inactivityTimeout: number
+  /** Largest WebSocket message taken on a connection this relay dialled. */
+  maxPayload: number
 }
 
 interface Components extends WebSocketsComponents {
@@ -45,7 +48,7 @@ interface Components extends WebSocketsComponents {
  * A libp2p WebSocket transport whose listening side is the relay's own HTTP server: each
  * connection carries the member's real address (or the one a trusted proxy forwarded),
  * so libp2p's per-host limits and gossipsub's scoring see members, not the relay itself.
- * Dialling out (relays meshing later) uses the stock WebSockets transport.
+ * Dialling out (to the pod's other relays) wraps a `ws` client socket the same way.
  */
 class RelayWebSockets implements Transport {
   readonly [transportSymbol] = true
@@ -60,8 +63,42 @@ class RelayWebSockets implements Transport {
     this.dialer = webSockets()(components)
   }
 
-  dial(ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
-    return this.dialer.dial(ma, options)
+  /**
+   * Dials another relay of the pod (`--mesh`) with a `ws` socket wrapped like an inbound
+   * one: Node 20 has no global WebSocket for the stock transport, and the same wrapper keeps
+   * reads paused under back-pressure in both directions.
+   */
+  async dial(ma: Multiaddr, options: DialTransportOptions): Promise<Connection> {
+    options.signal?.throwIfAborted()
+    const socket = new WsSocket(multiaddrToUri(ma), {
+      perMessageDeflate: false,
+      maxPayload: this.init.maxPayload,
+    })
+    const abort = (): void => socket.terminate()
+    options.signal?.addEventListener('abort', abort, { once: true })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve())
+        socket.once('error', reject)
+        socket.once('close', () => reject(new Error('the socket closed before it opened')))
+      })
+    } finally {
+      options.signal?.removeEventListener('abort', abort)
+    }
+    // Errors after the upgrade end the connection through its close event; never unhandled.
+    socket.on('error', (err) => {
+      this.components.logger.forComponent('coffer:relay:dial')('socket error - %e', err)
+      socket.terminate()
+    })
+    const conn = new WsConnection({
+      socket,
+      direction: 'outbound',
+      remoteAddr: ma,
+      log: this.components.logger.forComponent('coffer:relay:connection'),
+      maxBufferedBytes: this.init.maxBufferedBytes,
+      inactivityTimeout: this.init.inactivityTimeout,
+    })
+    return options.upgrader.upgradeOutbound(conn, options)
   }
 
   dialFilter(multiaddrs: Multiaddr[]): Multiaddr[] {
@@ -134,7 +171,7 @@ class InboundListener extends TypedEventEmitter<ListenerEvents> implements Liste
   }
 }
 
-/** The relay's transport: inbound through `init.inbound`, outbound by stock WebSockets. */
+/** The relay's transport: inbound through `init.inbound`, outbound by `ws` client sockets. */
 export function relayWebSockets(init: RelayTransportInit): (components: Components) => Transport {
   return (components) => new RelayWebSockets(components, init)
 }

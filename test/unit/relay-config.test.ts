@@ -15,6 +15,9 @@ import { DISCOVERY_TOPIC_PREFIX as NET_PREFIX } from '../../src/net/constants.ts
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const BIN = join(ROOT, 'relay', 'bin', 'coffer-relay.js')
 
+const MESH_PEER =
+  '/ip4/10.0.0.2/tcp/9090/ws/p2p/12D3KooWPKnqiJBRtP3bAoPKMXKuiD2d23bYrVtHVHzRmte97WdM'
+
 function config(argv: string[], env: Record<string, string> = {}) {
   const parsed = parseConfig(argv, env, '/srv')
   if (parsed.help) throw new Error('unexpected help')
@@ -117,6 +120,7 @@ describe('relay configuration', () => {
       '--no-metrics',
       '--config',
       '--log-format',
+      '--mesh',
       ...LIMIT_FLAGS.map((f) => `--${f.flag}`),
       ...LIMIT_FLAGS.map((f) => f.env),
     ]) {
@@ -136,12 +140,27 @@ describe('relay configuration', () => {
     [['--host', 'relay.example.org'], /--host must be an IP address/],
     [['--log-format', 'xml'], /--log-format must be text or json/],
     [['--trusted-proxy', 'proxy.example.org'], /--trusted-proxy must be an IP address/],
+    [['--mesh', '/ip4/10.0.0.2/tcp/9090/ws'], /--mesh must be a WebSocket multiaddr ending in/],
+    [['--mesh', `${MESH_PEER}/p2p-circuit`], /--mesh must be a WebSocket multiaddr ending in/],
+    [
+      Array.from({ length: 17 }, () => ['--mesh', MESH_PEER]).flat(),
+      /--mesh names at most 16 relays, got 17/,
+    ],
     [['--max-ws-payload', '10'], /--max-ws-payload must be between/],
     [['--max-connections-per-ip', 'many'], /--max-connections-per-ip must be a whole number/],
     [['positional'], /positional|Unexpected argument/i],
   ])('refuses %j', (argv, message) => {
     expect(() => parseConfig(argv)).toThrow(ConfigError)
     expect(() => parseConfig(argv)).toThrow(message)
+  })
+
+  it("reads the pod's other relays from --mesh and COFFER_RELAY_MESH", () => {
+    expect(config(['--mesh', MESH_PEER]).mesh).toEqual([MESH_PEER])
+    expect(config([], { COFFER_RELAY_MESH: `${MESH_PEER},${MESH_PEER}` }).mesh).toEqual([
+      MESH_PEER,
+      MESH_PEER,
+    ])
+    expect(config([]).mesh).toEqual([])
   })
 
   it('keeps the discovery topic prefix the same as the browser peers use', () => {
