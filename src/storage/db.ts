@@ -15,6 +15,11 @@ export interface CofferDB extends DBSchema {
     value: HoldingRecord
     indexes: { 'by-holder': string }
   }
+  /** How each holder of my shards fared in audits (src/engine/audit), one record per holder. */
+  audits: {
+    key: string
+    value: HolderAudit
+  }
   /** Receipts for the shards of my files, one per (shard, holder). */
   receipts: {
     key: [shard: string, holder: string]
@@ -77,6 +82,17 @@ export interface FileRecord {
   segmentSize: number
 }
 
+export interface HolderAudit {
+  holder: string
+  /** Shards it sent intact when audited. */
+  passed: number
+  /** Shards it no longer had, or sent altered. */
+  failed: number
+  /** When it was last asked (ms since the epoch), and when it last failed. */
+  lastAudit: number
+  lastFailure?: number
+}
+
 export interface JournalStripe {
   fileId: string
   stripe: number
@@ -102,6 +118,10 @@ const MIGRATIONS: Migration[] = [
     files.createIndex('by-state', 'state')
     const journal = db.createObjectStore('journal', { keyPath: ['fileId', 'stripe'] })
     journal.createIndex('by-file', 'fileId')
+  },
+  // 3: audit results per holder.
+  (db) => {
+    db.createObjectStore('audits', { keyPath: 'holder' })
   },
 ]
 

@@ -72,12 +72,15 @@ export async function startNode(
   pledgeBytes: number,
   storeInit: CofferStoreInit = {},
   fetchInit: CofferFetchInit = {},
+  /** Blocks on disk (a keeper's) instead of the alterable in-memory store. */
+  disk?: Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>,
 ): Promise<TestNode> {
   const privateKey = await generateKeyPair('Ed25519')
   const peerId = peerIdFromPrivateKey(privateKey)
   const db = await openCofferDB(`store-svc-${dbCount++}-${Math.random()}`)
   const blocks = new MemoryBlocks()
-  const blockstore = blocks as unknown as Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>
+  const blockstore =
+    disk ?? (blocks)
   const holdings = new IdbHoldingLedger(db, peerId.toString())
   const pledge = { bytes: pledgeBytes }
   const late: { fetch?: CofferFetch } = {}
