@@ -20,6 +20,11 @@ export interface CofferDB extends DBSchema {
     key: string
     value: HolderAudit
   }
+  /** When each holder of my shards was last connected (lazy repair's clock). */
+  seen: {
+    key: string
+    value: HolderSeen
+  }
   /** Receipts for the shards of my files, one per (shard, holder). */
   receipts: {
     key: [shard: string, holder: string]
@@ -93,6 +98,12 @@ export interface HolderAudit {
   lastFailure?: number
 }
 
+export interface HolderSeen {
+  peer: string
+  /** Ms since the epoch: last time it was connected, or when this device first counted it. */
+  lastSeen: number
+}
+
 export interface JournalStripe {
   fileId: string
   stripe: number
@@ -119,9 +130,10 @@ const MIGRATIONS: Migration[] = [
     const journal = db.createObjectStore('journal', { keyPath: ['fileId', 'stripe'] })
     journal.createIndex('by-file', 'fileId')
   },
-  // 3: audit results per holder.
+  // 3: audit results per holder, and when each holder was last connected.
   (db) => {
     db.createObjectStore('audits', { keyPath: 'holder' })
+    db.createObjectStore('seen', { keyPath: 'peer' })
   },
 ]
 
