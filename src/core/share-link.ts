@@ -81,6 +81,16 @@ function holderBytes(peer: string): Uint8Array {
   }
 }
 
+/** Whether a link can name this holder: only Ed25519 peer ids fit in a holder hint. */
+export function isLinkHolder(peer: string): boolean {
+  try {
+    deviceKeyFromPeerId(peer)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The version 2 payload bytes (§9.1), before base64url. */
 export function shareLinkPayload(cap: ReadCapability, hints: ShareLinkHints = {}): Uint8Array {
   checkManifestCid(cap.manifest)

@@ -1,4 +1,4 @@
-import { MAX_LINK_HINTS, type ShareLinkHints } from '../core/index.ts'
+import { isLinkHolder, MAX_LINK_HINTS, type ShareLinkHints } from '../core/index.ts'
 import { relayConfigUrl } from '../net/ice.ts'
 
 /**
@@ -53,9 +53,12 @@ export function rankHolders(holders: Map<string, string[]> | string[], max: numb
  */
 export function linkHolders(input: LinkHintInput): string[] {
   const holders = input.holders ?? []
-  if (Array.isArray(holders)) return rankHolders(holders, LINK_HOLDERS)
+  if (Array.isArray(holders)) return rankHolders(holders.filter(isLinkHolder), LINK_HOLDERS)
   const keepers = new Set(input.keepers ?? [])
-  const ranked = rankHolders(holders, Number.MAX_SAFE_INTEGER).filter((p) => !keepers.has(p))
+  // Every member's peer id is Ed25519 (src/net/identity.ts); anything else cannot be named.
+  const ranked = rankHolders(holders, Number.MAX_SAFE_INTEGER).filter(
+    (p) => !keepers.has(p) && isLinkHolder(p),
+  )
   const { shape } = input
   // Shards never placed (a file "at risk") are missing too, and they are not in `holders`.
   const shardCount = [...holders.keys()].filter((c) => c !== input.manifest).length

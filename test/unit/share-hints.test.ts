@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { peerIdFromDeviceKey } from '../../src/core/roster/keys.ts'
 import { LINK_HOLDERS, linkHolders, linkRelays } from '../../src/state/share-hints.ts'
+
+/** Ed25519 peer ids, the only kind a link can name. */
+const [A, B, C, D, E, F, K] = [1, 2, 3, 4, 5, 6, 7].map((b) =>
+  peerIdFromDeviceKey(new Uint8Array(32).fill(b)),
+) as [string, string, string, string, string, string, string]
 
 const RELAY =
   '/dns4/coop.example.org/tcp/443/wss/p2p/12D3KooWAxzCBFVtEyKLnRm43gHxigCoe2d4UmkRTXhBNSv5bcCx'
@@ -20,39 +26,42 @@ describe('what the app puts in a share link (docs/FORMAT.md §9.3)', () => {
   })
 
   it('names no holder when the keepers hold the manifest and k of every stripe', () => {
-    const holders = oneStripe(['K', 'K', 'A', 'B'], ['K', 'A'])
+    const holders = oneStripe([K, K, A, B], [K, A])
     const shape = { k: 2, n: 4, stripes: 1 }
     expect(
-      linkHolders({ baseUrl: '', relays: [], holders, keepers: ['K'], manifest: 'm', shape }),
+      linkHolders({ baseUrl: '', relays: [], holders, keepers: [K], manifest: 'm', shape }),
     ).toEqual([])
   })
 
   it('names the fewest holders that, with the keepers, leave at most n − k shards unheld', () => {
     const shape = { k: 2, n: 4, stripes: 1 }
-    const holders = oneStripe(['A', 'A', 'B', 'C'], ['A', 'B'])
-    expect(linkHolders({ baseUrl: '', relays: [], holders, manifest: 'm', shape })).toEqual(['A'])
+    const holders = oneStripe([A, A, B, C], [A, B])
+    expect(linkHolders({ baseUrl: '', relays: [], holders, manifest: 'm', shape })).toEqual([A])
     // The manifest must be held by a named holder too.
-    const elsewhere = oneStripe(['A', 'A', 'B', 'C'], ['C'])
+    const elsewhere = oneStripe([A, A, B, C], [C])
     expect(
       linkHolders({ baseUrl: '', relays: [], holders: elsewhere, manifest: 'm', shape }),
-    ).toEqual(['A', 'C'])
+    ).toEqual([A, C])
   })
 
   it('counts unplaced shards as missing, and without k and n names every holder up to the cap', () => {
     // Two of four shards placed: nothing may be left out.
     const partial = new Map([
-      ['m', ['A']],
-      ['s0', ['A']],
-      ['s1', ['B']],
+      ['m', [A]],
+      ['s0', [A]],
+      ['s1', [B]],
     ])
     const shape = { k: 2, n: 4, stripes: 1 }
     expect(
       linkHolders({ baseUrl: '', relays: [], holders: partial, manifest: 'm', shape }),
-    ).toEqual(['A', 'B'])
-    const many = oneStripe(['A', 'B', 'C', 'D', 'E', 'F'], ['A'])
+    ).toEqual([A, B])
+    const many = oneStripe([A, B, C, D, E, F], [A])
     expect(linkHolders({ baseUrl: '', relays: [], holders: many, manifest: 'm' })).toHaveLength(
       LINK_HOLDERS,
     )
-    expect(linkHolders({ baseUrl: '', relays: [], holders: ['A', 'B', 'A'] })).toEqual(['A', 'B'])
+    expect(linkHolders({ baseUrl: '', relays: [], holders: [A, B, A, 'QmNotEd25519'] })).toEqual([
+      A,
+      B,
+    ])
   })
 })
