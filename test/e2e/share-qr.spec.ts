@@ -70,10 +70,11 @@ test('the share dialog shows a short link whose QR code decodes to it; the link 
   const base = `${relay.url}/`
   expect(parsed).toMatchObject({ version: 2, base, relays: [] })
   // No keeper here: the holders the link names must hold k shards of the one stripe; two
-  // members hold four shards each, so one or both are named, 45 characters each.
+  // members hold four shards each, so one or both are named, 34 bytes each (§9.1).
   expect(parsed.peers.length).toBeGreaterThanOrEqual(1)
   expect(parsed.peers.length).toBeLessThanOrEqual(2)
-  expect(link.length).toBe(base.length + 4 + 87 + 45 * parsed.peers.length)
+  const payloadBytes = 65 + 34 * parsed.peers.length
+  expect(link.length).toBe(base.length + '#/s/'.length + Math.ceil((payloadBytes * 4) / 3))
   process.stdout.write(`share link: ${link.length} characters, ${parsed.peers.length} holder(s)\n`)
 
   // The QR code as drawn on screen, with at least QR_MODULE_PX pixels per module.
