@@ -5,6 +5,7 @@ import { uploadWorkerPool } from '../engine/codec.ts'
 import type { FilesDeps } from '../state/files.svelte.ts'
 import { kvManifests } from '../engine/upload/manifest-store.ts'
 import { downloadFile } from '../state/download.svelte.ts'
+import { keepersByPeer } from '../net/keepers.ts'
 
 /** A member node with the store and fetch services and Coffer's database (not a test double). */
 export function isRunningNode(node: CofferNode): node is RunningCofferNode {
@@ -12,8 +13,15 @@ export function isRunningNode(node: CofferNode): node is RunningCofferNode {
   return n.db !== undefined && n.libp2p?.services?.store !== undefined && n.helia !== undefined
 }
 
-/** What the Files view runs on, from the running node. */
-export function filesDepsFromNode(node: RunningCofferNode): FilesDeps {
+/**
+ * What the Files view runs on, from the running node. `keepers`: the keeper multiaddrs the
+ * serving pod names, which a share link then need not name (src/state/share-hints.ts).
+ */
+export function filesDepsFromNode(
+  node: RunningCofferNode,
+  keepers: readonly string[] = [],
+): FilesDeps {
+  const keeperIds = [...keepersByPeer(keepers).keys()]
   return {
     db: node.db,
     network: shardNetwork(node.libp2p.services),
@@ -35,6 +43,7 @@ export function filesDepsFromNode(node: RunningCofferNode): FilesDeps {
       baseUrl: `${globalThis.location.origin}${globalThis.location.pathname}`,
       relays: node.coop.relays,
       holders,
+      keepers: keeperIds,
     }),
   }
 }

@@ -12,6 +12,8 @@ const log = logger('coffer:app:startup')
 /** Builds the AppState the page runs with: real network, real storage, this page's URL. */
 export function createBrowserAppState(location: Location): AppState {
   const configUrl = new URL('config.json', location.href).href
+  /** The serving pod's keepers, once the node has asked; share links leave them out. */
+  let keepers: string[] = []
   const deps: AppDeps = {
     fetchConfig: (options) => fetchConfig(configUrl, options),
     loadCoop: () => loadCoop(),
@@ -25,7 +27,7 @@ export function createBrowserAppState(location: Location): AppState {
         log('starting without keepers: %s', err)
         return undefined
       })
-      const keepers = config?.keepers ?? []
+      keepers = config?.keepers ?? []
       const node = await createCofferNode({ coop, codec: uploadWorkerPool, keepers }, options)
       keepKeepersConnected(node.libp2p, keepers)
       return node
@@ -35,7 +37,7 @@ export function createBrowserAppState(location: Location): AppState {
     onLine: navigator.onLine,
     baseUrl: `${location.origin}${location.pathname}`,
     version: String(import.meta.env.VITE_APP_VERSION ?? 'dev'),
-    filesDeps: (node) => (isRunningNode(node) ? filesDepsFromNode(node) : undefined),
+    filesDeps: (node) => (isRunningNode(node) ? filesDepsFromNode(node, keepers) : undefined),
   }
   return new AppState(deps, location.hash)
 }

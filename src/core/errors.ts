@@ -104,11 +104,18 @@ export class UnsupportedCapabilityError extends CoreError {
   override readonly code = UnsupportedCapabilityError.code
 }
 
-/** A share link is not of the form `<origin>/#/s/<capability>[?hints]`, or its hints are invalid. */
+/** A share link is not of the form `<origin>/#/s/<payload>` (docs/FORMAT.md §9), or its hints are invalid. */
 export class InvalidShareLinkError extends CoreError {
   static readonly code = 'ERR_INVALID_SHARE_LINK'
   override name = 'InvalidShareLinkError'
   override readonly code = InvalidShareLinkError.code
+}
+
+/** A share link names a link version or hint tag this code does not understand (a newer link). */
+export class UnsupportedShareLinkError extends CoreError {
+  static readonly code = 'ERR_UNSUPPORTED_SHARE_LINK'
+  override name = 'UnsupportedShareLinkError'
+  override readonly code = UnsupportedShareLinkError.code
 }
 
 /** Encoding parameters (segment size, k, n, metadata) are out of range. */

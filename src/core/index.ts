@@ -38,6 +38,7 @@ export {
   type OpenedManifest,
 } from './manifest.ts'
 export * from './capability.ts'
+export * from './share-link.ts'
 export * from './encode-file.ts'
 export * from './decode-file.ts'
 export { plaintextWindow, type PlaintextWindow } from './plaintext-window.ts'

@@ -4,6 +4,7 @@ import {
   parseShareFragment,
   previewOf,
   UnsupportedCapabilityError,
+  UnsupportedShareLinkError,
   WrongKeyError,
   type PreviewKind,
   type ReadCapability,
@@ -27,7 +28,7 @@ const log = logger('coffer:state:share-page')
 
 export type { PreviewKind }
 
-/** Share links start with this fragment: `<app>#/s/<read capability>[?r=…&p=…]`. */
+/** Share links start with this fragment: `<app>#/s/<payload>` (docs/FORMAT.md §9). */
 export const SHARE_FRAGMENT_PREFIX = '#/s/'
 
 export function isShareFragment(hash: string): boolean {
@@ -54,7 +55,7 @@ export function previewKind(type: string): PreviewKind | undefined {
 
 /** Turns a link-parsing or opening failure into words for the visitor. */
 export function explainLinkProblem(err: unknown): LinkProblem {
-  if (err instanceof UnsupportedCapabilityError) {
+  if (err instanceof UnsupportedCapabilityError || err instanceof UnsupportedShareLinkError) {
     return {
       kind: 'unsupported',
       title: 'This link is from a different version of Coffer',
@@ -71,7 +72,7 @@ export function explainLinkProblem(err: unknown): LinkProblem {
       message:
         'Part of the link is missing or was changed, often because it was cut off or altered when it was copied. Without the whole link the file cannot be found or unlocked.',
       advice:
-        'Ask the sender to send the link again, and copy it in full (it is long, and everything after “#” matters).',
+        'Ask the sender to send the link again, and copy it in full (everything after “#” matters).',
     }
   }
   if (err instanceof WrongKeyError) {

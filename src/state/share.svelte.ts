@@ -1,12 +1,14 @@
 import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
-import { formatShareLink, MAX_LINK_HINTS, type ReadCapability } from '../core/index.ts'
+import { formatShareLink, type ReadCapability } from '../core/index.ts'
+import { linkHints, type LinkHintInput } from './share-hints.ts'
 import type { FileRecord } from '../storage/db.ts'
 
 const log = logger('coffer:state:share')
 
 export interface ShareLinkInput {
-  file: Pick<FileRecord, 'manifestCid' | 'key' | 'name'>
+  file: Pick<FileRecord, 'manifestCid' | 'key' | 'name'> &
+    Partial<Pick<FileRecord, 'k' | 'n' | 'size' | 'segmentSize'>>
   /** The app's address, origin and path (e.g. "https://coffer.example/"). */
   baseUrl: string
   /** The co-op's relay multiaddrs: how a stranger's browser reaches the holders. */
@@ -16,20 +18,8 @@ export interface ShareLinkInput {
    * plain list of peer ids. The peers holding the most shards go into the link first.
    */
   holders?: Map<string, string[]> | string[]
-}
-
-/** Peers ranked by how many of the file's blocks each holds, at most `max`. */
-export function rankHolders(holders: Map<string, string[]> | string[], max: number): string[] {
-  if (Array.isArray(holders))
-    return holders.filter((p, i) => holders.indexOf(p) === i).slice(0, max)
-  const counts: Record<string, number> = {}
-  for (const peers of holders.values()) {
-    for (const p of peers) counts[p] = (counts[p] ?? 0) + 1
-  }
-  return Object.entries(counts)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, max)
-    .map(([p]) => p)
+  /** Peer ids of the keepers the serving pod names: the share page dials them unasked. */
+  keepers?: readonly string[]
 }
 
 export function capabilityOf(file: ShareLinkInput['file']): ReadCapability {
@@ -37,16 +27,38 @@ export function capabilityOf(file: ShareLinkInput['file']): ReadCapability {
   return { kind: 'read', manifest: CID.parse(file.manifestCid), key: file.key }
 }
 
+/** k, n and the stripe count of a file, when its record says them all. */
+function shapeOf(file: ShareLinkInput['file']): LinkHintInput['shape'] {
+  const { k, n, size, segmentSize } = file
+  if (k === undefined || n === undefined || size === undefined || !segmentSize) return undefined
+  return { k, n, stripes: Math.max(1, Math.ceil(size / segmentSize)) }
+}
+
 /**
- * The share link of a file: the read capability in the fragment (never sent to a server),
- * plus the relays and the likely holders, so a browser that is not a member can find them.
+ * The share link of a file (docs/FORMAT.md §9): the read capability in the fragment (never sent
+ * to a server), plus only the relays and holders a stranger's browser could not find from the
+ * link's own address (its /config.json names the relay and the keepers), so that the link stays
+ * short and its QR code readable.
  */
 export function shareLinkFor(input: ShareLinkInput): string {
-  return formatShareLink(input.baseUrl, capabilityOf(input.file), {
-    relays: input.relays.slice(0, MAX_LINK_HINTS),
-    peers: rankHolders(input.holders ?? [], MAX_LINK_HINTS),
+  const hints = linkHints({
+    ...input,
+    manifest: input.file.manifestCid,
+    shape: shapeOf(input.file),
   })
+  return formatShareLink(input.baseUrl, capabilityOf(input.file), hints)
 }
+
+/**
+ * QR options: level M restores 15% of the code (glare, a smudged screen, a moiré from the
+ * camera), and the quiet zone is the 4 modules the standard asks for, which phone decoders need
+ * to find the code on a busy page.
+ */
+export const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 4 } as const
+/** Smallest module on screen, CSS pixels: about 1 mm, which a phone resolves at arm's length. */
+export const QR_MODULE_PX = 4
+/** Smallest QR code on screen, CSS pixels; the dialog narrows it on a small screen. */
+export const QR_MIN_PX = 256
 
 /** The Share dialog: the link, a copy button and a QR code. */
 export class ShareState {
@@ -70,8 +82,12 @@ export class ShareState {
   }
 
   async renderQr(): Promise<void> {
-    const { toString } = await import('qrcode')
-    this.#qr = await toString(this.link, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 })
+    const { create, toString } = await import('qrcode')
+    // Whole pixels per module (blurred edges between modules are what cameras misread), and
+    // at least QR_MIN_PX wide so that short links are not drawn tiny.
+    const modules = create(this.link, QR_OPTIONS).modules.size + 2 * QR_OPTIONS.margin
+    const width = modules * Math.max(QR_MODULE_PX, Math.ceil(QR_MIN_PX / modules))
+    this.#qr = await toString(this.link, { type: 'svg', width, ...QR_OPTIONS })
   }
 
   async copy(

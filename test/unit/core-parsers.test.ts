@@ -5,6 +5,7 @@ import {
   CoreError,
   formatCapability,
   formatShareLink,
+  formatShareLinkV1,
   InvalidCapabilityError,
   InvalidShareLinkError,
   parseCapability,
@@ -155,8 +156,8 @@ describe('capabilities and share links', () => {
     expect(() => parseCapability(`B${text.slice(1)}`)).toThrow(UnsupportedCapabilityError)
   })
 
-  it('share link keeps the key in the fragment and carries strict hints', () => {
-    const link = formatShareLink(origin, cap, {
+  it('an old (version 1) share link keeps the key in the fragment and carries strict hints', () => {
+    const link = formatShareLinkV1(origin, cap, {
       relays: ['/dns4/relay.example.org/tcp/443/wss/p2p/12D3KooWabc'],
       peers: ['12D3KooWxyz'],
     })
@@ -168,7 +169,8 @@ describe('capabilities and share links', () => {
     expect(parsed.capability).toEqual(cap)
     expect(parsed.relays).toEqual(['/dns4/relay.example.org/tcp/443/wss/p2p/12D3KooWabc'])
     expect(parsed.peers).toEqual(['12D3KooWxyz'])
-    expect(parseShareLink(formatShareLink(origin, cap)).relays).toEqual([])
+    expect(parsed.version).toBe(1)
+    expect(parseShareLink(formatShareLinkV1(origin, cap)).relays).toEqual([])
     for (const bad of [
       `${origin}#/x/${formatCapability(cap)}`,
       `${origin}?q=1#/s/${formatCapability(cap)}`,
@@ -182,39 +184,54 @@ describe('capabilities and share links', () => {
     ]) {
       expect(() => parseShareLink(bad)).toThrow(CoreError)
     }
-    expect(() => parseShareLink(`${origin}#/s/`)).toThrow(InvalidCapabilityError)
+    expect(() => parseShareLink(`${origin}#/s/`)).toThrow(InvalidShareLinkError)
     expect(() => parseShareLink(`${origin}#/s/${formatCapability(cap)}?z=1`)).toThrow(
       InvalidShareLinkError,
     )
   })
 
-  it('10,000 mutated links and 2,000 arbitrary strings: typed errors, never a crash', () => {
-    const link = formatShareLink(origin, cap, { relays: ['/ip4/127.0.0.1/tcp/9/ws'] })
-    const rand = rng(0xbadc0de)
-    const alphabet = 'ABCabc019_-+/=?&#%:.~ \u00e9\u{1F600}rps'
-    let errors = 0
-    for (let i = 0; i < 10_000; i++) {
-      const chars = [...link]
-      const edits = 1 + Math.floor(rand() * 3)
-      for (let e = 0; e < edits; e++) {
-        const pos = Math.floor(rand() * chars.length)
-        const c = [...alphabet][Math.floor(rand() * [...alphabet].length)]!
-        const op = Math.floor(rand() * 4)
-        if (op === 0) chars[pos] = c
-        else if (op === 1) chars.splice(pos, 1)
-        else if (op === 2) chars.splice(pos, 0, c)
-        else chars.length = pos
+  it.each([
+    ['version 1', () => formatShareLinkV1(origin, cap, { relays: ['/ip4/127.0.0.1/tcp/9/ws'] })],
+    [
+      'version 2',
+      () =>
+        formatShareLink(origin, cap, {
+          relays: [
+            '/ip4/127.0.0.1/tcp/9/ws/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA',
+          ],
+          peers: ['12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'],
+        }),
+    ],
+  ])(
+    '10,000 mutated %s links and 2,000 arbitrary strings: typed errors, never a crash',
+    (_, make) => {
+      const link = make()
+      const rand = rng(0xbadc0de)
+      const alphabet = 'ABCabc019_-+/=?&#%:.~ \u00e9\u{1F600}rps'
+      let errors = 0
+      for (let i = 0; i < 10_000; i++) {
+        const chars = [...link]
+        const edits = 1 + Math.floor(rand() * 3)
+        for (let e = 0; e < edits; e++) {
+          const pos = Math.floor(rand() * chars.length)
+          const c = [...alphabet][Math.floor(rand() * [...alphabet].length)]!
+          const op = Math.floor(rand() * 4)
+          if (op === 0) chars[pos] = c
+          else if (op === 1) chars.splice(pos, 1)
+          else if (op === 2) chars.splice(pos, 0, c)
+          else chars.length = pos
+        }
+        if (expectTypedOrValid(() => parseShareLink(chars.join(''))) === 'error') errors++
       }
-      if (expectTypedOrValid(() => parseShareLink(chars.join(''))) === 'error') errors++
-    }
-    expect(errors).toBeGreaterThan(8000)
-    fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), (s) => {
-        expectTypedOrValid(() => parseShareLink(`${origin}#/s/${s}`))
-        expectTypedOrValid(() => parseShareLink(s))
-        expectTypedOrValid(() => parseCapability(s))
-      }),
-      { numRuns: 2000, seed: 7 },
-    )
-  })
+      expect(errors).toBeGreaterThan(8000)
+      fc.assert(
+        fc.property(fc.string({ maxLength: 200 }), (s) => {
+          expectTypedOrValid(() => parseShareLink(`${origin}#/s/${s}`))
+          expectTypedOrValid(() => parseShareLink(s))
+          expectTypedOrValid(() => parseCapability(s))
+        }),
+        { numRuns: 2000, seed: 7 },
+      )
+    },
+  )
 })

@@ -6,6 +6,7 @@ import {
   encodeFile,
   formatCapability,
   formatShareLink,
+  formatShareLinkV1,
   toRepairCapability,
   type ManifestEvent,
   type StripeEvent,
@@ -94,7 +95,9 @@ export async function computeFormatExample() {
       manifest: { cid: final.block.cid.toString(), bytes: toHex(final.block.bytes) },
       readCapability: formatCapability(final.capability),
       repairCapability: formatCapability(toRepairCapability(final.capability)),
-      shareLink: formatShareLink(input.origin, final.capability, { relays: [input.relay] }),
+      // The origin serves the relay's config.json, so the link names no relay (§9.3).
+      shareLink: formatShareLink(input.origin, final.capability),
+      shareLinkV1: formatShareLinkV1(input.origin, final.capability, { relays: [input.relay] }),
     },
   }
 }
