@@ -1,4 +1,5 @@
 import * as dagCbor from '@ipld/dag-cbor'
+import { equals } from '../bytes.ts'
 import { isPlainMap } from '../plain-map.ts'
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from './constants.ts'
 import { decodeWithBlockView, encodeWithBlock } from './block-field.ts'
@@ -67,6 +68,7 @@ export function decodeMessage(bytes: Uint8Array): Message {
       throw new UnsupportedVersionError(`version ${o.v}`)
     fail('missing or invalid version')
   }
+  if (!isCanonical(o, bytes)) fail('not canonical dag-cbor')
   const { v: _v, type, ...rest } = o
   // hasOwn, not `in`: a type named after an Object.prototype key is just unknown.
   if (typeof type !== 'string' || !Object.hasOwn(MESSAGES, type))
@@ -74,6 +76,22 @@ export function decodeMessage(bytes: Uint8Array): Message {
   const def = defOf(type as Message['type'])
   exactKeys(rest, def.required, def.optional)
   return def.fromWire(rest)
+}
+
+/**
+ * Whether `bytes` are the one DAG-CBOR encoding of `decoded`. The decoder alone lets through a
+ * float where an integer belongs (5.0 reads as 5), which FORMAT.md forbids. A block is compared
+ * by position and length only: it is a view of `bytes`, so its content is the same by
+ * construction, and the rest of the message is small.
+ */
+function isCanonical(decoded: Obj, bytes: Uint8Array): boolean {
+  if (!(decoded.block instanceof Uint8Array)) return equals(dagCbor.encode(decoded), bytes)
+  const [before, block, after] = encodeWithBlock(decoded, decoded.block)
+  return (
+    before.length + block.length + after.length === bytes.length &&
+    equals(before, bytes.subarray(0, before.length)) &&
+    equals(after, bytes.subarray(bytes.length - after.length))
+  )
 }
 
 /** Decodes a message and checks that its type is one of `allowed`. */
