@@ -9,6 +9,7 @@ import { mbps, round, t0 } from './e2e-clock.ts'
 import type { GoalRatios, Row, RunFigures } from './e2e-figures.ts'
 import type { MemoryFigures } from './e2e-memory.ts'
 import type { Timed } from './e2e-page.ts'
+import { machine } from './machine.ts'
 import {
   BROWSER_ARGS,
   HOLDERS,
@@ -39,16 +40,7 @@ export async function saveResults(fig: RunFigures, rows: Row[], goal: GoalRatios
   })
   const json = {
     date: new Date().toISOString(),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      node: process.version,
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: os.loadavg(),
-      loadAverageBeforeEachStep: loads,
-    },
+    machine: { ...machine(loadAtStart), loadAverageBeforeEachStep: loads },
     chromium: { version, userAgent, args: BROWSER_ARGS, headless: true },
     settings: {
       fileBytes: SIZE,

@@ -107,6 +107,17 @@ function checkBuild(m: BuildRequest): BuildRequest {
   return m
 }
 
+/** A message with nothing beside `v` and `type`. */
+function fieldless<T extends 'not-found' | 'space'>(
+  type: T,
+): MessageDef<Extract<Message, { type: T }>> {
+  return {
+    required: [],
+    toWire: () => ({}),
+    fromWire: () => ({ type }) as Extract<Message, { type: T }>,
+  }
+}
+
 /** Every message of both protocols, one entry each (docs/FORMAT.md, "Store and fetch protocols"). */
 export const MESSAGES: Table = {
   store: {
@@ -210,11 +221,7 @@ export const MESSAGES: Table = {
     toWire: (m) => ({ block: outgoingBlock(m.block) }),
     fromWire: (o) => ({ type: 'block', block: blockField(o.block) }),
   },
-  'not-found': {
-    required: [],
-    toWire: () => ({}),
-    fromWire: () => ({ type: 'not-found' }),
-  },
+  'not-found': fieldless('not-found'),
   has: {
     required: ['cids'],
     toWire: (m) => ({ cids: m.cids }),
@@ -231,11 +238,7 @@ export const MESSAGES: Table = {
       return { type: 'have', have }
     },
   },
-  space: {
-    required: [],
-    toWire: () => ({}),
-    fromWire: () => ({ type: 'space' }),
-  },
+  space: fieldless('space'),
   'space-info': {
     required: ['free'],
     toWire: (m) => ({ free: m.free }),

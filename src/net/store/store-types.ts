@@ -10,21 +10,12 @@ import type { CID } from 'multiformats/cid'
 import type { BuildRequest } from '../../core/protocol/index.ts'
 import type { StripeCodec } from '../../core/stripe.ts'
 import type { HoldingLedger } from '../../storage/holding-ledger.ts'
+import type { ExchangeInit } from '../exchange/exchange-init.ts'
 import type { ConnectionSource } from '../exchange/stream-io.ts'
 
-export interface CofferStoreInit {
+export interface CofferStoreInit extends ExchangeInit {
   /** Largest block accepted from others (default 4 MiB, never above the wire limit). */
   maxBlockBytes?: number
-  /** Limit on one whole exchange, either side. */
-  timeout?: number
-  maxInboundStreams?: number
-  maxOutboundStreams?: number
-  /** Streams this node keeps open to one holder (never above `maxOutboundStreams`). */
-  maxStreamsPerPeer?: number
-  /** Holder side: a stream with no new request for this long is closed. */
-  idleTimeout?: number
-  /** Owner side: an unused pooled stream is closed after this long. */
-  poolIdleTimeout?: number
   /** Clock skew tolerated on signed deletes. */
   maxClockSkew?: number
   /** Holder side: shard builds running at once (each reads k shards from other peers). */
