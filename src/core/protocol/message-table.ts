@@ -29,7 +29,7 @@ import {
 
 /**
  * One message type: its wire keys, how it becomes the wire map and how it is read back. The
- * codec (messages.ts) is derived from these: decoding checks the keys then runs `fromWire`;
+ * codec (message-codec.ts) is derived from these: decoding checks the keys then runs `fromWire`;
  * encoding runs `toWire`, then `fromWire` over the result, so encoding refuses exactly what
  * decoding would refuse and a bug on our side never reaches a peer.
  */
