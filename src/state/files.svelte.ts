@@ -2,7 +2,7 @@ import { logger } from '@libp2p/logger'
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Maps and Sets here are private caches,
    or built whole and then assigned to a $state.raw field, which is what triggers updates. */
 import type { IDBPDatabase } from 'idb'
-import { computeHealth, type FileHealth } from '../core/placement/index.ts'
+import type { FileHealth } from '../core/placement/index.ts'
 import { localStripeCodec, type StripeCodec } from '../core/stripe.ts'
 import type { ShardNetwork } from '../net/store/index.ts'
 import type { CofferDB, FileRecord } from '../storage/db.ts'
@@ -16,6 +16,11 @@ import { explainUploadError, UploadTask } from './upload-task.svelte.ts'
 import { PassLoop, type PassOutcome } from '../engine/repair/pass-loop.ts'
 import { repairFiles } from '../engine/repair/repair-files.ts'
 import { LayoutCache } from '../engine/health/layout-cache.ts'
+import { filesHealth } from '../engine/health/files-health.ts'
+import { filesDue, workLeft } from '../engine/repair/files-due.ts'
+import { JobQueue } from '../engine/upload/job-queue.ts'
+import { codecOnce } from '../engine/codec-once.ts'
+import { watchPeers, type PeerSource } from '../engine/connect/watch-peers.ts'
 import { deleteStoredFile, releaseOrphans } from '../engine/upload/delete-stored.ts'
 import type { ManifestStore } from '../engine/upload/manifest-store.ts'
 import { checkUploadSize } from '../engine/upload/check-upload-size.ts'
@@ -24,17 +29,13 @@ import { uploadFile, type UploadSource } from '../engine/upload/upload-file.ts'
 const log = logger('coffer:state:files')
 
 /** Everything the Files view needs from the node, injected so tests can pass an in-memory co-op. */
-export interface FilesDeps {
+export interface FilesDeps extends PeerSource {
   db: IDBPDatabase<CofferDB>
   network: ShardNetwork
   /** This node's peer id. */
   owner: string
   manifests: ManifestStore
   codec?: StripeCodec | (() => Promise<StripeCodec>)
-  /** Co-op peers connected directly right now. */
-  peers(): string[]
-  /** Calls back when peers come or go; returns the unsubscribe function. */
-  onPeersChange(callback: () => void): () => void
   /**
    * Starts downloading one of my files (the download engine of src/state/download.svelte.ts).
    * Called synchronously from the click, as the save picker needs the user's gesture.
@@ -74,12 +75,8 @@ export class FilesState {
   #downloads = $state.raw<Map<string, Download>>(new Map())
   #sharing = $state.raw<ShareLinkInput | undefined>()
   #unsubscribe: (() => void) | undefined
-  #debounce: ReturnType<typeof setTimeout> | undefined
-  /** Peers online at the last change, to tell when one comes (back). */
-  #knownPeers = new Set<string>()
-  #running = 0
-  #queue: Array<() => Promise<void>> = []
-  #codec: Promise<StripeCodec | undefined> | undefined
+  #uploads = new JobQueue(PARALLEL_UPLOADS)
+  #codec: () => Promise<StripeCodec | undefined> = codecOnce(undefined)
   #seq = 0
   #debounceMs: number
   #loop: PassLoop
@@ -176,9 +173,12 @@ export class FilesState {
   async attach(deps: FilesDeps): Promise<void> {
     this.detach()
     this.#deps = deps
+    this.#codec = codecOnce(deps.codec)
     await markInterruptedUploads(deps.db)
-    this.#knownPeers = new Set(deps.peers())
-    this.#unsubscribe = deps.onPeersChange(() => this.#peersChanged())
+    this.#unsubscribe = watchPeers(deps, this.#debounceMs, (joined) => {
+      void this.#updateHealth()
+      if (joined) void this.#maintain()
+    })
     await this.refresh()
     this.#ready = true
     void this.#maintain()
@@ -187,7 +187,6 @@ export class FilesState {
   detach(): void {
     this.#unsubscribe?.()
     this.#unsubscribe = undefined
-    clearTimeout(this.#debounce)
     this.#loop.stop()
     this.#deps = undefined
     this.#ready = false
@@ -214,7 +213,7 @@ export class FilesState {
       }
       tasks.push(task)
       this.#tasks = [...this.#tasks, task]
-      this.#enqueue(() => this.#run(task, file))
+      this.#uploads.add(() => this.#run(task, file))
     }
     return tasks
   }
@@ -230,7 +229,7 @@ export class FilesState {
     const task = new UploadTask(`u${++this.#seq}`, file.name, file.size)
     task.attach(id)
     this.#tasks = [...this.#tasks.filter((t) => t.fileId !== id), task]
-    this.#enqueue(() => this.#run(task, file, record))
+    this.#uploads.add(() => this.#run(task, file, record))
     return task
   }
 
@@ -279,33 +278,6 @@ export class FilesState {
     this.#tasks = this.#tasks.filter((t) => t !== task)
   }
 
-  #enqueue(job: () => Promise<void>): void {
-    this.#queue.push(job)
-    this.#pump()
-  }
-
-  #pump(): void {
-    while (this.#running < PARALLEL_UPLOADS && this.#queue.length > 0) {
-      const job = this.#queue.shift()!
-      this.#running++
-      void job().finally(() => {
-        this.#running--
-        this.#pump()
-      })
-    }
-  }
-
-  #codecFor(deps: FilesDeps): Promise<StripeCodec | undefined> {
-    const c = deps.codec
-    if (typeof c !== 'function') return Promise.resolve(c)
-    this.#codec ??= c().catch((err: unknown) => {
-      // Without workers the pipeline runs on this thread, slower but the same.
-      log('worker pool unavailable: %s', err)
-      return undefined
-    })
-    return this.#codec
-  }
-
   async #run(task: UploadTask, file: UploadSource, resume?: FileRecord): Promise<void> {
     const deps = this.#deps
     if (task.cancelled) return this.#dropTask(task)
@@ -315,7 +287,7 @@ export class FilesState {
     }
     task.start()
     try {
-      const codec = await this.#codecFor(deps)
+      const codec = await this.#codec()
       const result = await uploadFile({ ...deps, codec }, file, {
         signal: task.controller.signal,
         ...(resume !== undefined ? { resume } : {}),
@@ -365,31 +337,14 @@ export class FilesState {
   async #updateHealth(): Promise<void> {
     const deps = this.#deps
     if (deps === undefined) return
-    const online = new Set(deps.peers())
-    const next = new Map<string, FileHealth>()
-    for (const record of this.#records) {
-      if (record.state !== 'complete') continue
-      const stripes = await this.#layouts.get(deps, record)
-      if (stripes === undefined) continue
-      const holders = holdersByShard(await receiptsForFile(deps.db, record.id))
-      this.#holders.set(record.id, holders)
-      next.set(record.id, computeHealth({ k: record.k, n: record.n, stripes, holders, online }))
-    }
-    this.#health = next
-  }
-
-  #peersChanged(): void {
-    clearTimeout(this.#debounce)
-    this.#debounce = setTimeout(() => {
-      const deps = this.#deps
-      if (deps === undefined) return
-      const now = deps.peers()
-      // A peer that came (back) online may take shards, or owes us a delete.
-      const joined = now.some((p) => !this.#knownPeers.has(p))
-      this.#knownPeers = new Set(now)
-      void this.#updateHealth()
-      if (joined) void this.#maintain()
-    }, this.#debounceMs)
+    const { health, holders } = await filesHealth(
+      deps,
+      this.#records,
+      this.#layouts,
+      new Set(deps.peers()),
+    )
+    for (const [id, byShard] of holders) this.#holders.set(id, byShard)
+    this.#health = health
   }
 
   /**
@@ -413,15 +368,9 @@ export class FilesState {
     await releaseOrphans(deps).catch((err: unknown) =>
       log('freeing orphans failed, tried on the next pass: %s', err),
     )
-    const due = this.#records.flatMap((record) => {
-      const health = this.#health.get(record.id)
-      if (record.state !== 'complete' || health === undefined) return []
-      if (health.state === 'safe' && !health.crowded) return []
-      const { id, name, manifestCid } = record
-      return manifestCid === undefined ? [] : [{ id, name, manifestCid }]
-    })
+    const due = filesDue(this.#records, this.#health)
     const changed = await repairFiles(
-      { ...deps, codec: async () => (await this.#codecFor(deps)) ?? localStripeCodec },
+      { ...deps, codec: async () => (await this.#codec()) ?? localStripeCodec },
       due,
       (id) => this.record(id) !== undefined,
     )
@@ -430,13 +379,7 @@ export class FilesState {
         log('health update failed, the badges keep their last state: %s', err),
       )
     }
-    // Work is left whenever a file is still at risk or crowded: a repair failed, or its plan
-    // was made from the free-space answers it got and a peer whose connection has only just
-    // opened had not answered yet.
-    const unfinished = this.#records.some((r) => {
-      const h = this.#health.get(r.id)
-      return r.state === 'complete' && h !== undefined && (h.state !== 'safe' || h.crowded)
-    })
+    const unfinished = workLeft(this.#records, this.#health)
     return unfinished && this.#deps !== undefined ? 'unfinished' : 'done'
   }
 }

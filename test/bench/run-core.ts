@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core'
 import { createServer } from 'vite'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
 import type { BenchSettings, Figure, PageResults } from './core-page.ts'
+import { machine } from './machine.ts'
 import { median } from './stats.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -129,15 +130,7 @@ try {
 
   const json = {
     date: new Date().toISOString(),
-    machine: {
-      cpu: os.cpus()[0]?.model ?? 'unknown',
-      cores: os.cpus().length,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      node: process.version,
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: os.loadavg(),
-    },
+    machine: { ...machine(loadAtStart) },
     chromium: { version, userAgent: results.userAgent, args: CHROMIUM_ARGS },
     settings,
     unit: 'MB/s (10^6 bytes of data per second; erasure figures count the k data shards)',

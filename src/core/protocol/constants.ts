@@ -18,6 +18,8 @@ export const MAX_PEER_ID_BYTES = 128
 export const MAX_SIGNATURE_BYTES = 512
 /** Shards in one stripe at most: the Reed–Solomon code works over GF(2^8). */
 export const MAX_STRIPE_SHARDS = 256
+/** Error codes are short identifiers; a longer one is a malformed message. */
+export const MAX_ERROR_CODE_LENGTH = 32
 export const MAX_ERROR_MESSAGE_LENGTH = 256
 /** Domain separators of the signed encodings: a receipt signature can never pass as a delete. */
 export const RECEIPT_DOMAIN = 'coffer/receipt/1'

@@ -19,6 +19,7 @@ import {
 } from '../../core/protocol/index.ts'
 import { matchesCid, readBlock } from '../exchange/block-io.ts'
 import { serveExchanges } from '../exchange/serve-exchanges.ts'
+import type { ExchangeInit } from '../exchange/exchange-init.ts'
 import type { ConnectionSource } from '../exchange/stream-io.ts'
 import { StreamPool } from '../exchange/stream-pool.ts'
 import {
@@ -33,18 +34,7 @@ import {
 import { CorruptBlockError } from '../exchange/errors.ts'
 import { BlockNotFoundError, FetchFailedError } from './errors.ts'
 
-export interface CofferFetchInit {
-  /** Limit on one exchange, either side. */
-  timeout?: number
-  maxInboundStreams?: number
-  maxOutboundStreams?: number
-  /** Streams this node keeps open to one holder (never above `maxOutboundStreams`). */
-  maxStreamsPerPeer?: number
-  /** Holder side: a stream with no new request for this long is closed. */
-  idleTimeout?: number
-  /** Requesting side: an unused pooled stream is closed after this long. */
-  poolIdleTimeout?: number
-}
+export type CofferFetchInit = ExchangeInit
 
 export interface CofferFetchComponents {
   registrar: {

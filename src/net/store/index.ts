@@ -1,18 +1,17 @@
-export {
-  CofferStore,
-  cofferStore,
-  verifyReceipt,
-  type CofferStoreComponents,
-  type CofferStoreInit,
-  type CofferStoreParts,
-  type DeleteResult,
-  type Libp2pStoreComponents,
-  type BuildPlan,
-  type PledgeSource,
-  type ShardBuilder,
-  type StoreOptions,
-  type StoreRequestType,
-} from './store.ts'
+export { CofferStore, cofferStore } from './store.ts'
+export { verifyReceipt } from './receipt-check.ts'
+export type {
+  CofferStoreComponents,
+  CofferStoreInit,
+  CofferStoreParts,
+  DeleteResult,
+  Libp2pStoreComponents,
+  BuildPlan,
+  PledgeSource,
+  ShardBuilder,
+  StoreOptions,
+  StoreRequestType,
+} from './store-types.ts'
 export * from './constants.ts'
 export * from './errors.ts'
 export type { ConnectionSource } from '../exchange/stream-io.ts'

@@ -2,7 +2,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import type { Receipt } from '../../core/protocol/index.ts'
 import type { CofferFetch } from '../fetch/fetch.ts'
-import type { BuildPlan, CofferStore } from './store.ts'
+import type { CofferStore } from './store.ts'
+import type { BuildPlan } from './store-types.ts'
 
 export interface CallOptions {
   signal?: AbortSignal

@@ -1,31 +1,15 @@
-import type {
-  ComponentLogger,
-  Connection,
-  Logger,
-  PeerId,
-  PrivateKey,
-  Stream,
-  StreamHandler,
-  StreamHandlerOptions,
-} from '@libp2p/interface'
-import type { Blockstore } from 'interface-blockstore'
+import type { Connection, Logger, PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import {
   decodeExpected,
   deleteSigningBytes,
   encodeMessageParts,
   MESSAGE_OVERHEAD_BYTES,
-  receiptSigningBytes,
   type BuildRequest,
-  type BuildSource,
-  type DeleteRequest,
-  type ErrorCode,
   type Receipt,
   type StoreProtocolResponse,
   type StoreRequest,
 } from '../../core/protocol/index.ts'
-import type { StripeCodec } from '../../core/stripe.ts'
-import type { HoldingLedger } from '../../storage/holding-ledger.ts'
 import {
   BUILD_MAX_CONCURRENT,
   DELETE_MAX_CLOCK_SKEW_MS,
@@ -40,77 +24,24 @@ import {
   STORE_TIMEOUT_MS,
 } from './constants.ts'
 import { InvalidReceiptError, StoreRefusedError, UnverifiablePeerError } from './errors.ts'
-import { matchesCid, readBlock } from '../exchange/block-io.ts'
-import { peerIdFromBytes, publicKeyOf, sameBytes } from './keys.ts'
 import { serveExchanges } from '../exchange/serve-exchanges.ts'
-import type { ConnectionSource } from '../exchange/stream-io.ts'
 import { StreamPool } from '../exchange/stream-pool.ts'
-
-export interface CofferStoreInit {
-  /** Largest block accepted from others (default 4 MiB, never above the wire limit). */
-  maxBlockBytes?: number
-  /** Limit on one whole exchange, either side. */
-  timeout?: number
-  maxInboundStreams?: number
-  maxOutboundStreams?: number
-  /** Streams this node keeps open to one holder (never above `maxOutboundStreams`). */
-  maxStreamsPerPeer?: number
-  /** Holder side: a stream with no new request for this long is closed. */
-  idleTimeout?: number
-  /** Owner side: an unused pooled stream is closed after this long. */
-  poolIdleTimeout?: number
-  /** Clock skew tolerated on signed deletes. */
-  maxClockSkew?: number
-  /** Holder side: shard builds running at once (each reads k shards from other peers). */
-  maxConcurrentBuilds?: number
-}
-
-/** What a holder needs to build a shard from others: read them, and run the erasure code. */
-export interface ShardBuilder {
-  /** Reads a block from `peer`, checked against its CID. */
-  fetch(peer: PeerId, cid: CID, options: { signal?: AbortSignal }): Promise<Uint8Array>
-  rebuild: StripeCodec['rebuildShards']
-}
-
-/** The pledge as the service sees it: how many bytes this device gives to others. */
-export interface PledgeSource {
-  pledgedBytes(): number | Promise<number>
-}
-
-export interface CofferStoreComponents {
-  registrar: {
-    handle(protocol: string, handler: StreamHandler, options?: StreamHandlerOptions): Promise<void>
-    unhandle(protocol: string): Promise<void>
-  }
-  connectionManager: ConnectionSource
-  peerId: PeerId
-  privateKey: PrivateKey
-  logger: ComponentLogger
-  blockstore: Pick<Blockstore, 'put' | 'get' | 'has' | 'delete'>
-  holdings: HoldingLedger
-  pledge: PledgeSource
-  /** Without it the holder refuses `build` requests, and owners store those shards instead. */
-  builder?: ShardBuilder
-  /** Told how each request this holder answered ended (a keeper counts them for /metrics). */
-  observe?: (request: StoreRequestType, outcome: string) => void
-}
-
-/** The requests a holder answers on the store protocol. */
-export type StoreRequestType = 'store' | 'build' | 'delete'
-
-export interface StoreOptions {
-  signal?: AbortSignal
-  /** Manifest CID of the file the shard belongs to, told to the holder. */
-  file?: CID
-}
-
-/** A shard a holder is to compute from k others: the request less what the service adds. */
-export type BuildPlan = Omit<BuildRequest, 'type' | 'owner' | 'file'>
-
-/** Answer to an accepted delete: the CIDs this owner no longer has pinned on the holder. */
-export interface DeleteResult {
-  deleted: CID[]
-}
+import { answerDelete } from './holder/answer-delete.ts'
+import { answerStore } from './holder/answer-store.ts'
+import { ShardBuilds } from './holder/answer-build.ts'
+import { BlockKeeper } from './holder/block-keeper.ts'
+import { refusal } from './holder/refusal.ts'
+import { checkReceipt } from './receipt-check.ts'
+import type {
+  BuildPlan,
+  CofferStoreComponents,
+  CofferStoreInit,
+  CofferStoreParts,
+  DeleteResult,
+  Libp2pStoreComponents,
+  StoreOptions,
+  StoreRequestType,
+} from './store-types.ts'
 
 /**
  * `/coffer/store/1.0.0`: a member asks a peer to keep a block and gets a signed receipt, or
@@ -128,16 +59,8 @@ export class CofferStore {
   readonly #maxSkew: number
   readonly #idleTimeout: number
   readonly #pool: StreamPool
-  /** Bytes promised to stores in flight, so concurrent requests cannot overrun the pledge together. */
-  #reserved = 0
-  readonly #maxBuilds: number
-  #builds = 0
-  /**
-   * Sources being read, by CID: a holder often builds two shards of one stripe at once, and
-   * both need the same k sources.
-   */
-  readonly #reading = new Map<string, Promise<Uint8Array | undefined>>()
-  readonly #buildQueue: Array<() => void> = []
+  readonly #keeper: BlockKeeper
+  readonly #builds: ShardBuilds
   #started = false
 
   constructor(components: CofferStoreComponents, init: CofferStoreInit = {}) {
@@ -152,7 +75,11 @@ export class CofferStore {
     this.#maxOutbound = init.maxOutboundStreams ?? STORE_MAX_OUTBOUND_STREAMS
     this.#maxSkew = init.maxClockSkew ?? DELETE_MAX_CLOCK_SKEW_MS
     this.#idleTimeout = init.idleTimeout ?? STORE_STREAM_IDLE_TIMEOUT_MS
-    this.#maxBuilds = init.maxConcurrentBuilds ?? BUILD_MAX_CONCURRENT
+    this.#keeper = new BlockKeeper(components, this.#log)
+    this.#builds = new ShardBuilds(components, this.#keeper, {
+      maxBlockBytes: this.#maxBlockBytes,
+      maxConcurrentBuilds: init.maxConcurrentBuilds ?? BUILD_MAX_CONCURRENT,
+    })
     this.#pool = new StreamPool({
       protocol: this.protocol,
       connections: components.connectionManager,
@@ -189,7 +116,7 @@ export class CofferStore {
     return this.#started
   }
 
-  // ---------------- holder side ----------------
+  // ---------------- holder side (the verbs: holder/) ----------------
 
   #handle = (stream: Stream, connection: Connection): void => {
     if (connection.limits != null) {
@@ -221,11 +148,20 @@ export class CofferStore {
     try {
       switch (request.type) {
         case 'store':
-          return this.#observe('store', await this.#store(request, remote))
+          return this.#observe(
+            'store',
+            await answerStore(request, remote, this.#keeper, this.#maxBlockBytes),
+          )
         case 'build':
-          return this.#observe('build', await this.#build(request, remote, signal))
+          return this.#observe('build', await this.#builds.answer(request, remote, signal))
         case 'delete':
-          return this.#observe('delete', await this.#delete(request, remote))
+          return this.#observe(
+            'delete',
+            await answerDelete(request, remote, this.#c, {
+              maxClockSkew: this.#maxSkew,
+              log: this.#log,
+            }),
+          )
       }
     } catch (err) {
       this.#log.error('%s from %p failed - %e', request.type, remote, err)
@@ -236,186 +172,6 @@ export class CofferStore {
           : refusal('INTERNAL', 'the holder could not complete the request'),
       )
     }
-  }
-
-  async #store(req: StoreRequest, remote: PeerId): Promise<StoreProtocolResponse> {
-    if (!sameBytes(req.owner, remote.toMultihash().bytes)) {
-      return refusal('NOT_OWNER', 'owner must be the peer that sends the request')
-    }
-    const size = req.block.length
-    if (size > this.#maxBlockBytes)
-      return refusal('TOO_LARGE', `block of ${size} bytes exceeds ${this.#maxBlockBytes}`)
-    if (!(await matchesCid(req.cid, req.block)))
-      return refusal('CID_MISMATCH', 'block bytes do not match the CID')
-
-    // The block is a view of the request's buffer, and IndexedDB would keep all of it.
-    return this.#keep(req.cid, size, remote, () => Promise.resolve(req.block.slice()))
-  }
-
-  /**
-   * Keeps a block for `remote`: a block already here only gains this owner; otherwise the
-   * pledge is checked (before `produce` runs) and the space reserved while `produce` makes the
-   * bytes, or a refusal. Answers with a signed receipt.
-   */
-  async #keep(
-    cid: CID,
-    size: number,
-    remote: PeerId,
-    produce: () => Promise<Uint8Array | StoreProtocolResponse>,
-  ): Promise<StoreProtocolResponse> {
-    const owner = remote.toString()
-    const key = cid.toString()
-    const existing = await this.#c.holdings.get(key)
-    if (existing === undefined) {
-      const pledged = await this.#c.pledge.pledgedBytes()
-      const used = await this.#c.holdings.usedBytes()
-      if (used + this.#reserved + size > pledged) {
-        return refusal(
-          'PLEDGE_FULL',
-          `pledge of ${pledged} bytes has ${Math.max(0, pledged - used - this.#reserved)} free`,
-        )
-      }
-      this.#reserved += size
-      try {
-        const bytes = await produce()
-        if (!(bytes instanceof Uint8Array)) return bytes
-        await this.#c.blockstore.put(cid, bytes)
-        await this.#c.holdings.add({ cid: key, owner, size, storedAt: Date.now() })
-      } finally {
-        this.#reserved -= size
-      }
-    } else if (!existing.owners.includes(owner)) {
-      // Already here for someone else: this owner pins it too, at no extra space.
-      await this.#c.holdings.add({ cid: key, owner, size, storedAt: Date.now() })
-    }
-    this.#log('holding %s (%d bytes) for %p', key, size, remote)
-    return this.#receipt(cid, size)
-  }
-
-  async #receipt(cid: CID, size: number): Promise<StoreProtocolResponse> {
-    const unsigned = { cid, size, holder: this.#c.peerId.toMultihash().bytes, time: Date.now() }
-    const signature = await this.#c.privateKey.sign(receiptSigningBytes(unsigned))
-    return { type: 'store-ok', receipt: { ...unsigned, signature } }
-  }
-
-  /**
-   * Computes the shard from the k sources named (read from this store when kept here, else
-   * from their holders, each checked against its CID), keeps it only if it hashes to the
-   * requested CID, and answers with a receipt as for a store.
-   */
-  async #build(
-    req: BuildRequest,
-    remote: PeerId,
-    signal: AbortSignal,
-  ): Promise<StoreProtocolResponse> {
-    if (!sameBytes(req.owner, remote.toMultihash().bytes)) {
-      return refusal('NOT_OWNER', 'owner must be the peer that sends the request')
-    }
-    const builder = this.#c.builder
-    if (builder === undefined) return refusal('BAD_REQUEST', 'this holder does not build shards')
-    const { size } = req
-    if (size > this.#maxBlockBytes)
-      return refusal('TOO_LARGE', `block of ${size} bytes exceeds ${this.#maxBlockBytes}`)
-
-    return this.#keep(req.cid, size, remote, async () => {
-      const built = await this.#limitBuilds(() => this.#compute(req, builder, signal))
-      if (typeof built === 'string') return refusal('SOURCE_FAILED', built)
-      if (!(await matchesCid(req.cid, built)))
-        return refusal('CID_MISMATCH', 'the shard built from the sources does not match the CID')
-      return built
-    })
-  }
-
-  /** The built shard, or why a source could not be read. */
-  async #compute(
-    req: BuildRequest,
-    builder: ShardBuilder,
-    signal: AbortSignal,
-  ): Promise<Uint8Array | string> {
-    const shards: Array<Uint8Array | undefined> = Array.from({ length: req.n }, () => undefined)
-    const problems: string[] = []
-    await Promise.all(
-      req.sources.map(async (source) => {
-        try {
-          const bytes = await this.#readSource(source, req.size, builder, signal)
-          if (bytes?.length !== req.size) {
-            problems.push(`shard ${source.index} is not ${req.size} bytes`)
-          } else {
-            shards[source.index] = bytes
-          }
-        } catch (err) {
-          signal.throwIfAborted()
-          problems.push(`shard ${source.index}: ${(err as Error).message ?? String(err)}`)
-        }
-      }),
-    )
-    if (problems.length > 0) return problems.join('; ')
-    const [built] = await builder.rebuild(
-      { k: req.k, n: req.n, shards, want: [req.index] },
-      { signal },
-    )
-    return built!
-  }
-
-  /** A source block from this store if kept here, else from its holder; shared while in flight. */
-  #readSource(
-    source: BuildSource,
-    size: number,
-    builder: ShardBuilder,
-    signal: AbortSignal,
-  ): Promise<Uint8Array | undefined> {
-    const key = source.cid.toString()
-    let reading = this.#reading.get(key)
-    if (reading === undefined) {
-      const read = async (): Promise<Uint8Array | undefined> =>
-        (await this.#c.blockstore.has(source.cid))
-          ? readBlock(this.#c.blockstore, source.cid, size, signal)
-          : builder.fetch(peerIdFromBytes(source.holder), source.cid, { signal })
-      reading = read().finally(() => this.#reading.delete(key))
-      this.#reading.set(key, reading)
-    }
-    return reading
-  }
-
-  /** Runs `work` once fewer than maxConcurrentBuilds builds are running. */
-  async #limitBuilds<T>(work: () => Promise<T>): Promise<T> {
-    while (this.#builds >= this.#maxBuilds) {
-      await new Promise<void>((resolve) => this.#buildQueue.push(resolve))
-    }
-    this.#builds++
-    try {
-      return await work()
-    } finally {
-      this.#builds--
-      this.#buildQueue.shift()?.()
-    }
-  }
-
-  async #delete(req: DeleteRequest, remote: PeerId): Promise<StoreProtocolResponse> {
-    if (!sameBytes(req.owner, remote.toMultihash().bytes)) {
-      return refusal('NOT_OWNER', 'owner must be the peer that sends the request')
-    }
-    if (!sameBytes(req.holder, this.#c.peerId.toMultihash().bytes)) {
-      return refusal('BAD_REQUEST', 'delete is addressed to another holder')
-    }
-    if (Math.abs(Date.now() - req.time) > this.#maxSkew)
-      return refusal('STALE', 'delete time is too far from now')
-    const ok = await publicKeyOf(remote).verify(deleteSigningBytes(req), req.signature)
-    if (!ok) return refusal('BAD_SIGNATURE', 'delete signature does not verify')
-
-    const owner = remote.toString()
-    const deleted: CID[] = []
-    for (const cid of req.cids) {
-      const result = await this.#c.holdings.release(cid.toString(), owner)
-      if (result === 'released') {
-        await this.#c.blockstore.delete(cid)
-        deleted.push(cid)
-      } else if (result === 'still-held') {
-        deleted.push(cid)
-      }
-    }
-    this.#log('released %d of %d blocks for %p', deleted.length, req.cids.length, remote)
-    return { type: 'delete-ok', deleted }
   }
 
   // ---------------- owner side ----------------
@@ -494,37 +250,6 @@ export class CofferStore {
     return response
   }
 }
-
-function refusal(code: ErrorCode, message: string): StoreProtocolResponse {
-  return { type: 'error', code, message: message.slice(0, 256) }
-}
-
-/** Checks that a receipt is the one asked for, and its signature. */
-async function checkReceipt(r: Receipt, peer: PeerId, cid: CID, size: number): Promise<void> {
-  if (!r.cid.equals(cid)) throw new InvalidReceiptError('receipt names another CID')
-  if (r.size !== size) throw new InvalidReceiptError('receipt states another size')
-  if (!sameBytes(r.holder, peer.toMultihash().bytes))
-    throw new InvalidReceiptError('receipt names another holder')
-  await verifyReceipt(r)
-}
-
-/** Checks a receipt's signature against the holder's key in its peer id. */
-export async function verifyReceipt(r: Receipt): Promise<void> {
-  const holder = peerIdFromBytes(r.holder)
-  const ok = await publicKeyOf(holder).verify(receiptSigningBytes(r), r.signature)
-  if (!ok) throw new InvalidReceiptError('receipt signature does not verify')
-}
-
-/** The components libp2p itself provides to a service. */
-export type Libp2pStoreComponents = Pick<
-  CofferStoreComponents,
-  'registrar' | 'connectionManager' | 'peerId' | 'privateKey' | 'logger'
->
-/** The components Coffer adds: where blocks go, the ledger, the pledge, how to build shards. */
-export type CofferStoreParts = Pick<
-  CofferStoreComponents,
-  'blockstore' | 'holdings' | 'pledge' | 'builder' | 'observe'
->
 
 /**
  * libp2p service factory: `services: { store: cofferStore({ blockstore, holdings, pledge }) }`.
