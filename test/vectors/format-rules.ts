@@ -16,7 +16,7 @@ interface Example {
     manifest: { bytes: string }
     readCapability: string
     repairCapability: string
-    shareLink: string
+    shareLinkV1: string
   }
 }
 
@@ -72,7 +72,7 @@ const withTrailingBits = (text: string): string => {
   return text.slice(0, -1) + alphabet[last | 1]!
 }
 
-const base = example.output.shareLink.slice(0, example.output.shareLink.indexOf('?'))
+const base = example.output.shareLinkV1.slice(0, example.output.shareLinkV1.indexOf('?'))
 const relay = example.input.relay
 const enc = encodeURIComponent
 const peer = '12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN'
@@ -268,7 +268,7 @@ export function computeFormatRules(): RuleVector[] {
       expect,
       ...(relays ? { relays, peers: peers ?? [] } : {}),
     })
-  link('link-valid', example.output.shareLink, 'ok', [relay])
+  link('link-valid', example.output.shareLinkV1, 'ok', [relay])
   link('link-no-hints', base, 'ok', [])
   link('link-names-repeat', `${base}?p=${peer}&r=${enc(relay)}&p=a1`, 'ok', [relay], [peer, 'a1'])
   link('link-duplicates-kept', `${base}?r=${enc(relay)}&r=${enc(relay)}`, 'ok', [relay, relay])
