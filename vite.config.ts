@@ -1,8 +1,8 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Connect, type Plugin } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import { VitePWA } from 'vite-plugin-pwa'
 import { readFileSync } from 'node:fs'
-import { securityHeaders } from './src/core/security-headers.ts'
+import { headerRouteFor, securityHeaders } from './src/core/security-headers.ts'
 
 const { version } = JSON.parse(
   readFileSync(new URL('./package.json', import.meta.url), 'utf8'),
@@ -12,8 +12,33 @@ const { version } = JSON.parse(
 
 const THEME_COLOUR = '#1f4e5f'
 
+/**
+ * The same headers as the relay's app server (docs/DEPLOY.md, Security headers) on every
+ * response of the dev and preview servers, and `/embed` answered with the app's page under
+ * the embed headers, as relay/http.ts does.
+ */
+function securityHeadersPlugin(): Plugin {
+  const middleware =
+    (dev: boolean): Connect.NextHandleFunction =>
+    (req, res, next) => {
+      const path = (req.url ?? '/').split(/[?#]/, 1)[0] ?? '/'
+      const route = headerRouteFor(path)
+      for (const [name, value] of Object.entries(securityHeaders(route, { dev }))) {
+        res.setHeader(name, value)
+      }
+      if (route === 'embed') req.url = '/index.html'
+      next()
+    }
+  return {
+    name: 'coffer-security-headers',
+    configureServer: (server) => void server.middlewares.use(middleware(true)),
+    configurePreviewServer: (server) => void server.middlewares.use(middleware(false)),
+  }
+}
+
 export default defineConfig({
   plugins: [
+    securityHeadersPlugin(),
     svelte(),
     VitePWA({
       // injectManifest: src/sw.ts adds the streamed download (the page hands the service
@@ -64,9 +89,6 @@ export default defineConfig({
       process.env.VITE_BUILD_ID ? `${version}+${process.env.VITE_BUILD_ID}` : version,
     ),
   },
-  // The same headers as the relay's app server (docs/DEPLOY.md, Security headers).
-  server: { headers: securityHeaders('app', { dev: true }) },
-  preview: { headers: securityHeaders('app') },
   build: { target: 'es2023', sourcemap: true },
   worker: { format: 'es' },
 })

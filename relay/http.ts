@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, sep } from 'node:path'
-import { securityHeaders } from '../src/core/security-headers.ts'
+import { headerRouteFor, securityHeaders } from '../src/core/security-headers.ts'
 
 /** Every response of the app server carries these (see docs/DEPLOY.md, Security headers). */
 export const APP_HEADERS: Readonly<Record<string, string>> = securityHeaders('app')
@@ -53,7 +53,10 @@ export async function serveStatic(
     return true
   }
   if (pathname.includes('\0')) return false
-  if (pathname.endsWith('/')) pathname += 'index.html'
+  // The embeddable viewer is the app's page under its own headers (any page may frame it).
+  const route = headerRouteFor(pathname)
+  if (route === 'embed') pathname = '/index.html'
+  else if (pathname.endsWith('/')) pathname += 'index.html'
   const file = normalize(join(root, pathname))
   if (file !== root && !file.startsWith(root + sep)) return false
   let size: number
@@ -73,7 +76,7 @@ export async function serveStatic(
   // must be revalidated so a deployed update reaches users.
   const immutable = pathname.startsWith('/assets/')
   res.writeHead(200, {
-    ...APP_HEADERS,
+    ...securityHeaders(route),
     'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': size,
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',

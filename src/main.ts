@@ -4,6 +4,7 @@ import { registerSW } from 'virtual:pwa-register'
 import { INVITE_PREFIX, type AppState } from './state/app-state.svelte.ts'
 import { createBrowserAppState } from './app/startup.ts'
 import { isShareFragment } from './state/share-page.svelte.ts'
+import { EMBED_PATH } from './core/security-headers.ts'
 import App from './ui/App.svelte'
 import { mountSharePage } from './ui/share/mount-share.ts'
 import './ui/app.css'
@@ -21,9 +22,13 @@ declare global {
 const target = document.getElementById('app')
 if (!target) throw new Error('missing #app')
 
+// The embeddable viewer only ever shows a shared file, whatever its fragment says: a page that
+// frames it can never drive the member app (docs/ARCHITECTURE.md, Embedding).
+const embedded = window.location.pathname === `${import.meta.env.BASE_URL}${EMBED_PATH}`
 // A share link opens the file's page for anyone: no co-op, no member node (src/ui/share/).
-if (isShareFragment(window.location.hash)) mountSharePage(target, registerSW)
-else startApp(target)
+if (embedded || isShareFragment(window.location.hash)) {
+  mountSharePage(target, registerSW, { embedded })
+} else startApp(target)
 
 function startApp(target: HTMLElement): void {
   const state = createBrowserAppState(window.location)

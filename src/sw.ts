@@ -13,7 +13,7 @@ import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { clientsClaim } from 'workbox-core'
 import { parseByteRange } from './core/byte-range.ts'
 import { previewOf } from './core/media-type.ts'
-import { securityHeaders } from './core/security-headers.ts'
+import { EMBED_PATH, securityHeaders } from './core/security-headers.ts'
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null } | string>
@@ -214,6 +214,7 @@ precacheAndRoute(self.__WB_MANIFEST)
 cleanupOutdatedCaches()
 
 const APP_HEADERS = securityHeaders('app')
+const EMBED_HEADERS = securityHeaders('embed')
 // After precacheAndRoute: workbox throws for a URL it has not been told to precache yet.
 const shell = createHandlerBoundToURL('index.html')
 
@@ -224,8 +225,13 @@ const shell = createHandlerBoundToURL('index.html')
 async function shellWithHeaders(options: Parameters<typeof shell>[0]): Promise<Response> {
   const response = await shell(options)
   if (response.headers.has('Content-Security-Policy')) return response
+  return withHeaders(response, APP_HEADERS)
+}
+
+function withHeaders(response: Response, set: Record<string, string>): Response {
   const headers = new Headers(response.headers)
-  for (const [name, value] of Object.entries(APP_HEADERS)) headers.set(name, value)
+  for (const [name, value] of Object.entries(set)) headers.set(name, value)
+  if (!('X-Frame-Options' in set)) headers.delete('X-Frame-Options')
   return new Response(response.body, {
     status: response.status,
     statusText: response.statusText,
@@ -233,6 +239,17 @@ async function shellWithHeaders(options: Parameters<typeof shell>[0]): Promise<R
   })
 }
 
+const embedPath = new URL(EMBED_PATH, self.registration.scope).pathname
+
+// The embeddable viewer is the same shell under the embed headers (any page may frame it,
+// as the server says for /embed); the cached shell's own headers say 'none'.
+registerRoute(
+  ({ url, request }) =>
+    request.mode === 'navigate' &&
+    url.origin === self.location.origin &&
+    url.pathname === embedPath,
+  async (options) => withHeaders(await shell(options), EMBED_HEADERS),
+)
 registerRoute(
   new NavigationRoute(shellWithHeaders, {
     // config.json names the relays and must come from the network; /health is the relay's.

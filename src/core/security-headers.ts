@@ -10,6 +10,16 @@ export type HeaderRoute =
   | 'app'
   /** An untrusted file shown by the service worker (`/__coffer/view/…`): an opaque origin. */
   | 'view'
+  /** The embeddable viewer (`/embed`): the app's policy, but any page may frame it. */
+  | 'embed'
+
+/** The embeddable viewer's path under the app's base (docs/ARCHITECTURE.md, Embedding). */
+export const EMBED_PATH = 'embed'
+
+/** Which headers a request for `pathname` gets from a server of the app, relative to its base. */
+export function headerRouteFor(pathname: string, base = '/'): HeaderRoute {
+  return pathname === `${base}${EMBED_PATH}` ? 'embed' : 'app'
+}
 
 export interface SecurityHeaderOptions {
   /** Vite's dev server injects `<style>` elements (hot reload), which a strict CSP blocks. */
@@ -21,7 +31,7 @@ export interface SecurityHeaderOptions {
  * WebAssembly compiled at run time. `ws:`/`wss:` on any host: an invite may name relays and
  * keepers anywhere. `blob:` images and media: in-memory previews when no service worker runs.
  */
-function appPolicy(dev: boolean): string {
+function appPolicy(dev: boolean, frameAncestors: string): string {
   return [
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
@@ -34,7 +44,7 @@ function appPolicy(dev: boolean): string {
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    `frame-ancestors ${frameAncestors}`,
   ].join('; ')
 }
 
@@ -75,12 +85,18 @@ export function securityHeaders(
   route: HeaderRoute,
   options: SecurityHeaderOptions = {},
 ): Record<string, string> {
+  const dev = options.dev === true
   if (route === 'view') {
     return { ...COMMON, 'Content-Security-Policy': VIEW_POLICY, 'X-Frame-Options': 'SAMEORIGIN' }
   }
+  if (route === 'embed') {
+    // Any page may frame the viewer (`*`: any http(s) page); X-Frame-Options has no value
+    // that says so, hence none. Everything else is the app's policy.
+    return { ...COMMON, 'Content-Security-Policy': appPolicy(dev, '*') }
+  }
   return {
     ...COMMON,
-    'Content-Security-Policy': appPolicy(options.dev === true),
+    'Content-Security-Policy': appPolicy(dev, "'none'"),
     'X-Frame-Options': 'DENY',
   }
 }

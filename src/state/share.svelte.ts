@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { CID } from 'multiformats/cid'
 import { formatShareLink, type ReadCapability } from '../core/index.ts'
 import { linkHints, type LinkHintInput } from './share-hints.ts'
+import { EMBED_PATH } from '../core/security-headers.ts'
 import type { FileRecord } from '../storage/db.ts'
 
 const log = logger('coffer:state:share')
@@ -60,16 +61,55 @@ export const QR_MODULE_PX = 4
 /** Smallest QR code on screen, CSS pixels; the dialog narrows it on a small screen. */
 export const QR_MIN_PX = 256
 
-/** The Share dialog: the link, a copy button and a QR code. */
+/**
+ * What the embed snippet's frame may do (docs/ARCHITECTURE.md, Embedding): run the viewer's
+ * scripts in its own origin (the pod's, never the embedding page's), whose service worker
+ * streams the player and saves downloads, and save a download. Nothing else: no popups, no
+ * navigating the embedding page, no forms, no dialogs.
+ */
+export const EMBED_SANDBOX = 'allow-scripts allow-same-origin allow-downloads'
+
+/** The embeddable viewer's address: `<app>embed` and the share link's fragment (the key). */
+export function embedUrlFor(input: ShareLinkInput): string {
+  const link = shareLinkFor(input)
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
+  return new URL(EMBED_PATH, input.baseUrl).href + link.slice(link.indexOf('#'))
+}
+
+/** `text` as an HTML attribute value in double quotes: the name is the uploader's choice. */
+function attribute(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+}
+
+/** The `<iframe>` another site pastes to show the file; see EMBED_SANDBOX. */
+export function embedSnippet(url: string, name: string): string {
+  return (
+    `<iframe src="${attribute(url)}" title="${attribute(name)}, shared with Coffer" ` +
+    `width="640" height="480" style="max-width:100%;border:0" sandbox="${EMBED_SANDBOX}" ` +
+    `allow="fullscreen" referrerpolicy="no-referrer" loading="lazy"></iframe>`
+  )
+}
+
+type CopyResult = 'copied' | 'failed' | undefined
+
+/** The Share dialog: the link, the embed snippet, copy buttons and a QR code. */
 export class ShareState {
   readonly link: string
+  readonly snippet: string
   readonly name: string
   #qr = $state<string | undefined>()
-  #copied = $state<'copied' | 'failed' | undefined>()
+  #copied = $state<CopyResult>()
+  #snippetCopied = $state<CopyResult>()
 
   constructor(input: ShareLinkInput) {
     this.link = shareLinkFor(input)
     this.name = input.file.name
+    this.snippet = embedSnippet(embedUrlFor(input), input.file.name)
   }
 
   /** The QR code as an SVG document string (undefined until rendered). */
@@ -77,8 +117,12 @@ export class ShareState {
     return this.#qr
   }
 
-  get copied(): 'copied' | 'failed' | undefined {
+  get copied(): CopyResult {
     return this.#copied
+  }
+
+  get snippetCopied(): CopyResult {
+    return this.#snippetCopied
   }
 
   async renderQr(): Promise<void> {
@@ -91,16 +135,29 @@ export class ShareState {
   }
 
   async copy(
-    clipboard: Pick<Clipboard, 'writeText'> | undefined = navigator.clipboard,
+    clipboard: Pick<Clipboard, 'writeText'> | undefined = globalThis.navigator?.clipboard,
   ): Promise<void> {
-    try {
-      if (clipboard === undefined) throw new Error('no clipboard')
-      await clipboard.writeText(this.link)
-      this.#copied = 'copied'
-    } catch (err) {
-      // Shown as "copy failed"; the link stays on screen to copy by hand.
-      log('clipboard refused the link: %s', err)
-      this.#copied = 'failed'
-    }
+    this.#copied = await copyText(this.link, clipboard)
+  }
+
+  async copySnippet(
+    clipboard: Pick<Clipboard, 'writeText'> | undefined = globalThis.navigator?.clipboard,
+  ): Promise<void> {
+    this.#snippetCopied = await copyText(this.snippet, clipboard)
+  }
+}
+
+async function copyText(
+  text: string,
+  clipboard: Pick<Clipboard, 'writeText'> | undefined,
+): Promise<CopyResult> {
+  try {
+    if (clipboard === undefined) throw new Error('no clipboard')
+    await clipboard.writeText(text)
+    return 'copied'
+  } catch (err) {
+    // Shown as "copy failed"; the text stays on screen to copy by hand.
+    log('clipboard refused the text: %s', err)
+    return 'failed'
   }
 }

@@ -152,7 +152,36 @@ async function visit(context: BrowserContext, link: string, c: Case, origin: str
   }
 }
 
-test('hostile files never run in the app origin: share link, Files view, new tab', async ({
+/**
+ * The same link through the embeddable viewer (`/embed`, the page other sites frame; framed
+ * for real in embed.spec.ts): the same preview or Download only, and never a new tab.
+ */
+async function visitEmbed(context: BrowserContext, link: string, c: Case, origin: string) {
+  const page = await context.newPage()
+  try {
+    await page.goto(link.replace('/#/s/', '/embed#/s/'))
+    await expect(page.getByTestId('embed-page')).toBeVisible()
+    await expect(page.getByTestId('share-name')).toHaveText(c.name, { timeout: 90_000 })
+    await expect(page.getByTestId('share-download')).toBeEnabled()
+    if (c.expect === 'download') {
+      await expect(page.getByTestId('no-preview'), c.name).toBeVisible()
+      await expect(page.getByTestId('preview')).toHaveCount(0)
+    } else if (c.expect === 'text') {
+      await expect(page.getByTestId('preview-text'), c.name).toHaveText(c.data.toString())
+    } else {
+      const img = page.getByTestId('preview-image')
+      await expect(img, c.name).toBeVisible({ timeout: 60_000 })
+      await expect.poll(() => img.evaluate((e: HTMLImageElement) => e.naturalWidth)).toBe(1)
+      expect((await img.getAttribute('src'))?.startsWith(`${origin}/__coffer/view/`)).toBe(true)
+    }
+    await expect(page.getByTestId('share-open-tab')).toHaveCount(0)
+    await expectNoMark(page)
+  } finally {
+    await page.close()
+  }
+}
+
+test('hostile files never run in the app origin: share link, embed, Files view, new tab', async ({
   openPeer,
   relay,
   browser,
@@ -264,6 +293,7 @@ test('hostile files never run in the app origin: share link, Files view, new tab
       expect(h['x-content-type-options']).toBe('nosniff')
     }
     for (const c of CASES) await visit(guest, links.get(c.name)!, c, relay.url)
+    for (const c of CASES) await visitEmbed(guest, links.get(c.name)!, c, relay.url)
     await expectNoMark(warm)
     expect(guestCanary, 'no hostile script ran in the guest').toEqual([])
     expect(guestCsp(), 'nothing hostile even tried to run in the app origin').toEqual([])

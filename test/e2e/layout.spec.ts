@@ -28,7 +28,9 @@ interface Box {
 async function overlappingControls(page: Page): Promise<string[]> {
   const boxes = await page.evaluate(() => {
     const out: Box[] = []
-    for (const el of document.querySelectorAll<HTMLElement>(
+    // Behind an open modal dialog the page is inert: only the dialog's controls count.
+    const scope = document.querySelector('dialog:modal') ?? document
+    for (const el of scope.querySelectorAll<HTMLElement>(
       'button, a[href], input:not([type="file"]), select, textarea, [role="button"]',
     )) {
       const r = el.getBoundingClientRect()
@@ -161,6 +163,13 @@ for (const size of SIZES) {
     await expect(page.getByTestId('pledge-pledged')).toBeVisible()
     await checkView(page, 'device', size.name, info)
 
+    await openFiles(page)
+    await fileRow(page, name).getByTestId('share').click()
+    await page.getByText('Embed in a web page').click()
+    await expect(page.getByTestId('share-snippet')).toBeVisible()
+    await checkView(page, 'share-dialog', size.name, info)
+    await page.getByTestId('close-share').click()
+
     const { record, receipts } = await storedFile(page, name)
     const link = formatShareLink(
       `${relay.url}/`,
@@ -174,6 +183,11 @@ for (const size of SIZES) {
       await expect(share.getByTestId('share-name')).toHaveText(name, { timeout: 90_000 })
       await expect(share.getByTestId('share-type')).toHaveText('Zip archive')
       await checkView(share, 'share', size.name, info)
+      // The embeddable viewer, as a frame of this size would show it.
+      await share.goto(link.replace('/#/s/', '/embed#/s/'))
+      await expect(share.getByTestId('embed-page')).toBeVisible()
+      await expect(share.getByTestId('share-name')).toHaveText(name, { timeout: 90_000 })
+      await checkView(share, 'embed', size.name, info)
     } finally {
       await guest.close()
     }

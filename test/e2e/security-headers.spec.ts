@@ -33,6 +33,29 @@ test('every route of the app server sends the security headers', async ({ relay 
   }
 })
 
+test('only the embeddable viewer may be framed, under the app’s policy otherwise', async ({
+  relay,
+}) => {
+  const embed = securityHeaders('embed')
+  const index = await (await fetch(`${relay.url}/`)).text()
+  for (const method of ['GET', 'HEAD']) {
+    const res = await fetch(`${relay.url}/embed`, { method })
+    expect(res.status, `${method} /embed`).toBe(200)
+    for (const [name, value] of Object.entries(embed)) {
+      expect(res.headers.get(name), `${method} /embed: ${name}`).toBe(value)
+    }
+    expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors \*$/)
+    expect(res.headers.get('x-frame-options')).toBeNull()
+    if (method === 'GET') expect(await res.text(), 'the app’s own page').toBe(index)
+  }
+  // Anything near it is not the viewer: framed by no one.
+  for (const path of ['/embed/', '/embed.html', '/x/embed', '/index.html']) {
+    const res = await fetch(`${relay.url}${path}`)
+    expect(res.headers.get('content-security-policy'), path).toMatch(/frame-ancestors 'none'$/)
+    expect(res.headers.get('x-frame-options'), path).toBe('DENY')
+  }
+})
+
 test('after a reload the service worker serves the shell under the same CSP', async ({
   relay,
   browser,

@@ -102,6 +102,16 @@ describe('relay: HTTP side', () => {
     expect(await (await fetch(`${relay.url}/inside.html`)).text()).toContain('Coffer')
   })
 
+  it('serves the app at /embed too, the one path any site may frame', async () => {
+    const embed = await fetch(`${relay.url}/embed?x=1`)
+    expect(await embed.text()).toContain('Coffer')
+    expect(embed.headers.get('content-security-policy')).toMatch(/frame-ancestors \*$/)
+    expect(embed.headers.get('x-frame-options')).toBeNull()
+    const app = await fetch(`${relay.url}/`)
+    expect(app.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'$/)
+    expect(app.headers.get('x-frame-options')).toBe('DENY')
+  })
+
   it('refuses a huge request head with 431 and a body with 413', async () => {
     const huge = `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`
     expect(status(await rawHttp(relay.port, huge))).toBe(431)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { securityHeaders } from '../../src/core/security-headers.ts'
+import { headerRouteFor, securityHeaders } from '../../src/core/security-headers.ts'
 
 /** A CSP as directive → sources. */
 function directives(policy: string): Map<string, string[]> {
@@ -54,5 +54,31 @@ describe('securityHeaders', () => {
     expect(csp.has('script-src')).toBe(false)
     expect(h['X-Content-Type-Options']).toBe('nosniff')
     expect(h['Referrer-Policy']).toBe('no-referrer')
+  })
+
+  it('lets any page frame the embeddable viewer, and nothing else of the app', () => {
+    const app = securityHeaders('app')
+    const embed = securityHeaders('embed')
+    const appCsp = directives(app['Content-Security-Policy']!)
+    const csp = directives(embed['Content-Security-Policy']!)
+    expect(csp.get('frame-ancestors')).toEqual(['*'])
+    expect(embed['X-Frame-Options']).toBeUndefined()
+    // Every other directive and header is the app's own.
+    for (const [name, sources] of appCsp) {
+      if (name !== 'frame-ancestors') expect(csp.get(name), name).toEqual(sources)
+    }
+    for (const [name, value] of Object.entries(app)) {
+      if (name !== 'Content-Security-Policy' && name !== 'X-Frame-Options') {
+        expect(embed[name], name).toBe(value)
+      }
+    }
+  })
+
+  it('picks the embed headers for /embed only', () => {
+    expect(headerRouteFor('/embed')).toBe('embed')
+    expect(headerRouteFor('/app/embed', '/app/')).toBe('embed')
+    for (const path of ['/', '/index.html', '/embed/', '/embed/x', '/x/embed', '/embed.html']) {
+      expect(headerRouteFor(path), path).toBe('app')
+    }
   })
 })

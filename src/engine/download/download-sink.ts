@@ -17,15 +17,22 @@ export const SW_DOWNLOAD_MESSAGE = 'coffer-download'
 
 /** The part of the File System Access API used here (not in TypeScript's DOM types yet). */
 interface SavePickerWindow {
+  top?: unknown
+  self?: unknown
   showSaveFilePicker?: (options: {
     suggestedName?: string
     types?: Array<{ description?: string; accept: Record<string, string[]> }>
   }) => Promise<{ createWritable(): Promise<WritableStream<Uint8Array>> }>
 }
 
-/** True when the File System Access save picker exists (Chromium desktop). */
+/**
+ * True when the File System Access save picker exists (Chromium desktop) and may open here:
+ * Chromium refuses it in a cross-origin frame (the embeddable viewer), so framed pages save
+ * through the service worker instead.
+ */
 export function hasSavePicker(): boolean {
-  return typeof (globalThis as SavePickerWindow).showSaveFilePicker === 'function'
+  const g = globalThis as SavePickerWindow
+  return typeof g.showSaveFilePicker === 'function' && g.top === g.self
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mount } from 'svelte'
 import { createBrowserSharePage, isShareFragment } from '../../state/share-page.svelte.ts'
 import type { RegisterSW } from '../../state/update-state.svelte.ts'
+import EmbedPage from './EmbedPage.svelte'
 import SharePage from './SharePage.svelte'
 
 declare global {
@@ -13,12 +14,17 @@ declare global {
 /**
  * Opens the page of a share link instead of the member app: no co-op is created or joined, no
  * space is pledged; a guest node fetches the file. The service worker is registered as in the
- * app (it streams downloads to disk and keeps the page available offline).
+ * app (it streams downloads to disk and keeps the page available offline). `embedded`: the
+ * viewer other sites frame (`/embed`), the same state in a compact page.
  */
-export function mountSharePage(target: HTMLElement, registerSW?: RegisterSW): void {
+export function mountSharePage(
+  target: HTMLElement,
+  registerSW?: RegisterSW,
+  { embedded = false }: { embedded?: boolean } = {},
+): void {
   const share = createBrowserSharePage(window.location)
   window.cofferShare = share
-  mount(SharePage, { target, props: { share } })
+  mount(embedded ? EmbedPage : SharePage, { target, props: { share } })
   registerSW?.({ immediate: true })
   window.addEventListener('hashchange', () => {
     // Another link, or the app itself: start over with what the address now says.
