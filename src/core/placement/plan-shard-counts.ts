@@ -39,7 +39,8 @@ export function planShardCounts(
   let best: ShardPlan = { counts: new Array<number>(m).fill(0), probability: -1 }
   for (let c = 1; c <= cap; c++) {
     for (let h = 0; h <= Math.min(m, n); h++) {
-      if (c === 1 && h > 0) break
+      // Past h = ⌈n / c⌉ the first members already take every shard: the same plan again.
+      if ((c === 1 && h > 0) || (h - 1) * c >= n) break
       const counts = new Array<number>(m).fill(0)
       let left = n
       for (let i = 0; i < m && left > 0; i++) {
