@@ -523,8 +523,7 @@ export function runCoop(shape: Shape, seed: number): CoopResult {
         break
       }
       case 'keeper-fail': {
-        // A dead keeper is offline: it counts as gone after KEEPER_GONE_AFTER_MS, audit or not.
-        at(KEEPER_GONE_AFTER_MS, { kind: 'detect', files: drop(ev.slot) })
+        at(rand() * RUN.auditPeriodMs, { kind: 'detect', files: drop(ev.slot) })
         goOff(s)
         s.down = true
         s.outage++

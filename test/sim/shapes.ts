@@ -13,9 +13,9 @@ export interface Shape {
 }
 
 export const SHAPES: Shape[] = [
-  { name: '2 keepers + 10 members at 30 %', keepers: 2, members: 10, memberUptime: 0.3, runs: 20 },
-  { name: '10 members at 30 %, no keeper', keepers: 0, members: 10, memberUptime: 0.3, runs: 4 },
-  { name: '20 members at 50 %, no keeper', keepers: 0, members: 20, memberUptime: 0.5, runs: 4 },
+  { name: '2 keepers + 10 members at 30 %', keepers: 2, members: 10, memberUptime: 0.3, runs: 40 },
+  { name: '10 members at 30 %, no keeper', keepers: 0, members: 10, memberUptime: 0.3, runs: 8 },
+  { name: '20 members at 50 %, no keeper', keepers: 0, members: 20, memberUptime: 0.5, runs: 8 },
 ]
 
 /**
@@ -46,7 +46,7 @@ export const WORLD = {
 /** How a run is sized and how the owner's repair and audit behave. */
 export const RUN = {
   k: 4,
-  filesPerCoop: 1000,
+  filesPerCoop: 500,
   /** Files whose availability is sampled (all files are followed for durability). */
   trackedFiles: 20,
   years: 50,

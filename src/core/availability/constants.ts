@@ -16,12 +16,8 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * rebuild for every holiday; docs/DURABILITY.md shows 14 days costs little durability.
  */
 export const MEMBER_GONE_AFTER_MS = 14 * DAY_MS
-/**
- * A keeper is a server that is never meant to sleep: a whole day down means a dead disk or a lost
- * pod, not a holiday. Sooner than for members because keepers hold the most shards of a stripe,
- * and two keepers lost before either is repaired would leave some stripes at exactly k.
- */
-export const KEEPER_GONE_AFTER_MS = DAY_MS
+/** A keeper is a server with an operator: 3 days down means a dead disk or a lost pod, not a holiday. */
+export const KEEPER_GONE_AFTER_MS = 3 * DAY_MS
 /**
  * Lazy repair: a stripe is rebuilt when losing its most loaded member would leave fewer than
  * k + 2 shards. With one shard per member that is "at k + 2 live shards"; with keepers holding
