@@ -6,3 +6,12 @@ export { placeManifest } from './place-manifest.ts'
 export { requiredPeers } from './required-peers.ts'
 export { computeHealth, type FileHealth, type HealthInput, type HealthState } from './health.ts'
 export type { Candidate, StripePlacement } from './types.ts'
+export { MAX_EXPANSION } from './constants.ts'
+export { memberCap, planShardCounts, type ShardPlan } from './plan-shard-counts.ts'
+export { chooseShardCount, type ShardCount } from './choose-shard-count.ts'
+export {
+  placeByUptime,
+  type PlaceByUptimeOptions,
+  type UptimeCandidate,
+  type UptimePlacement,
+} from './place-by-uptime.ts'

@@ -1,0 +1,7 @@
+export { DEFAULT_TARGET_AVAILABILITY } from './constants.ts'
+export { InvalidAvailabilityInputError } from './errors.ts'
+export { fileAvailability } from './file-availability.ts'
+export { readableNow, type ReadableNow } from './readable-now.ts'
+export { adviseAvailability, type Advice, type AdviceCode } from './advise-availability.ts'
+export type { Availability, AvailabilityInput } from './types.ts'
+export { MEMBER_GONE_AFTER_MS, KEEPER_GONE_AFTER_MS, REPAIR_MARGIN } from './constants.ts'
