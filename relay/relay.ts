@@ -300,6 +300,8 @@ function relayGossipsub(): Parameters<typeof gossipsub>[0] {
     Dlo: RELAY_MESH_DEGREE,
     Dhi: RELAY_MESH_DEGREE,
     scoreParams: { IPColocationFactorWeight: 0 },
+    // Members publish sealed announcements unsigned, so no peer ID travels in clear.
+    globalSignaturePolicy: 'StrictNoSign',
   }
 }
 
@@ -326,8 +328,8 @@ function listenAddrs(host: string, port: number): string[] {
 
 /**
  * Gossipsub forwards only topics the router itself subscribes to. Co-op discovery topics are
- * per co-op (a hash of the co-op ID), so the relay follows its peers' subscriptions for
- * topics under the Coffer prefix and drops them once nobody is left.
+ * per co-op (derived from the co-op secret, opaque to the relay), so the relay follows its
+ * peers' subscriptions for topics under the Coffer prefix and drops them once nobody is left.
  */
 function routeDiscoveryTopics(pubsub: GossipSub, onMessage: () => void): () => void {
   pubsub.addEventListener('message', (evt) => {

@@ -45,6 +45,7 @@ import { peerIdFromBytes, publicKeyOf, sameBytes } from './keys.ts'
 import { serveExchanges } from '../exchange/serve-exchanges.ts'
 import type { ConnectionSource } from '../exchange/stream-io.ts'
 import { StreamPool } from '../exchange/stream-pool.ts'
+import type { MembershipCheck } from '../member/proven-members.ts'
 
 export interface CofferStoreInit {
   /** Largest block accepted from others (default 4 MiB, never above the wire limit). */
@@ -93,6 +94,8 @@ export interface CofferStoreComponents {
   builder?: ShardBuilder
   /** Told how each request this holder answered ended (a keeper counts them for /metrics). */
   observe?: (request: StoreRequestType, outcome: string) => void
+  /** Who proved co-op membership; without it every peer is served (tests, single co-op nodes). */
+  members?: MembershipCheck
 }
 
 /** The requests a holder answers on the store protocol. */
@@ -218,6 +221,12 @@ export class CofferStore {
     signal: AbortSignal,
   ): Promise<StoreProtocolResponse> {
     const request = decodeExpected(body, ['store', 'build', 'delete'])
+    if (this.#c.members !== undefined && !(await this.#c.members.isMember(remote, { signal }))) {
+      return this.#observe(
+        request.type,
+        refusal('NOT_MEMBER', 'this holder serves co-op members only'),
+      )
+    }
     try {
       switch (request.type) {
         case 'store':
@@ -523,7 +532,7 @@ export type Libp2pStoreComponents = Pick<
 /** The components Coffer adds: where blocks go, the ledger, the pledge, how to build shards. */
 export type CofferStoreParts = Pick<
   CofferStoreComponents,
-  'blockstore' | 'holdings' | 'pledge' | 'builder' | 'observe'
+  'blockstore' | 'holdings' | 'pledge' | 'builder' | 'observe' | 'members'
 >
 
 /**
