@@ -108,6 +108,8 @@ export class CofferMember {
     const remote = connection.remotePeer
     const run = this.#dial(connection, withTimeout(this.#timeout, options.signal)).then(
       () => {
+        // A connection that closed mid-handshake would leave a proof nothing ever drops.
+        if (connection.status !== 'open') return false
         this.#c.members.add(remote, connection.id)
         this.#log('%p proved membership on %s', remote, connection.id)
         return true
@@ -195,7 +197,7 @@ export class CofferMember {
       const { proof } = decodeProof(await next(reader, signal))
       const accepted = verifyMemberProof(this.#c.memberKey, 'dialer', input, proof)
       // Recorded before the verdict leaves: the dialer may send a request as soon as it reads it.
-      if (accepted) this.#c.members.add(remote, connection.id)
+      if (accepted && connection.status === 'open') this.#c.members.add(remote, connection.id)
       else this.#log('%p sent a proof for another co-op', remote)
       await writeMessage(stream, [encodeVerdict(accepted)], signal)
       reader.detach()
