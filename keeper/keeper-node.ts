@@ -11,6 +11,7 @@ import type { CID } from 'multiformats/cid'
 import { logger } from '@libp2p/logger'
 import { cofferStore, type CofferStore, type ShardBuilder } from '../src/net/store/index.ts'
 import { cofferFetch, type CofferFetch } from '../src/net/fetch/index.ts'
+import { cofferMember, ProvenMembers, type CofferMember } from '../src/net/member/index.ts'
 import { MAX_PUBSUB_MESSAGE_BYTES } from '../src/net/constants.ts'
 import type { Coop } from '../src/net/types.ts'
 import { localStripeCodec } from '../src/core/stripe.ts'
@@ -27,6 +28,7 @@ export type KeeperServices = {
   identify: Identify
   ping: Ping
   pubsub: GossipSub
+  member: CofferMember
   store: CofferStore
   fetch: CofferFetch
 }
@@ -110,7 +112,9 @@ export async function startKeeperNode(init: KeeperNodeInit): Promise<KeeperNode>
     },
     rebuild: (input, o) => localStripeCodec.rebuildShards(input, o),
   }
-  const discovery = await keeperDiscovery(init.coop)
+  const discovery = keeperDiscovery(init.coop)
+  const members = new ProvenMembers()
+  const relayIds = new Set(init.coop.relays.map((r) => r.slice(r.lastIndexOf('/p2p/') + 5)))
   const libp2p = await createLibp2p<KeeperServices>({
     privateKey,
     addresses: {
@@ -131,6 +135,13 @@ export async function startKeeperNode(init: KeeperNodeInit): Promise<KeeperNode>
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
         maxInboundDataLength: MAX_PUBSUB_MESSAGE_BYTES,
+        // As in a tab: a signature would name the keeper in clear on the topic.
+        globalSignaturePolicy: 'StrictNoSign',
+      }),
+      member: cofferMember({
+        memberKey: discovery.memberKey,
+        members,
+        skip: (peer) => relayIds.has(peer.toString()),
       }),
       store: cofferStore({
         blockstore: blocks,
@@ -138,8 +149,9 @@ export async function startKeeperNode(init: KeeperNodeInit): Promise<KeeperNode>
         pledge: space,
         builder,
         observe: (request, outcome) => metrics.storeAnswered(request, outcome),
+        members,
       }),
-      fetch: cofferFetch({ blockstore: served, space }),
+      fetch: cofferFetch({ blockstore: served, space, members }),
     },
   })
   late.fetch = libp2p.services.fetch

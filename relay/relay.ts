@@ -318,6 +318,8 @@ function relayGossipsub(): Parameters<typeof gossipsub>[0] {
     Dlo: RELAY_MESH_DEGREE,
     Dhi: RELAY_MESH_DEGREE,
     scoreParams: { IPColocationFactorWeight: 0 },
+    // Members publish sealed announcements unsigned, so no peer ID travels in clear.
+    globalSignaturePolicy: 'StrictNoSign',
   }
 }
 
@@ -344,10 +346,11 @@ function listenAddrs(host: string, port: number): string[] {
 
 /**
  * Gossipsub forwards only topics the router itself subscribes to. Co-op discovery topics are
- * per co-op (a hash of the co-op ID), so the relay follows its peers' subscriptions for
- * topics under the Coffer prefix and drops them once nobody is left. Meshed relays do not
- * count: a relay routes a topic only for its own members, and two relays that share members
- * of a topic exchange its messages; counting each other would keep both subscribed forever.
+ * per co-op (derived from the co-op secret, opaque to the relay), so the relay follows its
+ * peers' subscriptions for topics under the Coffer prefix and drops them once nobody is left.
+ * Meshed relays do not count: a relay routes a topic only for its own members, and two relays
+ * that share members of a topic exchange its messages; counting each other would keep both
+ * subscribed forever.
  */
 function routeDiscoveryTopics(
   pubsub: GossipSub,

@@ -1,7 +1,13 @@
 /** Invite links put the co-op after this fragment prefix: `<origin>/#/join/<payload>`. */
 export const INVITE_FRAGMENT_PREFIX = '#/join/'
-/** Version tag inside the invite payload, so the format can change without ambiguity. */
-export const INVITE_VERSION = 1
+/**
+ * Version tag inside the invite payload, so the format can change without ambiguity. Version 2
+ * adds the co-op secret; a version 1 invite is refused with InviteOutdatedError.
+ */
+export const INVITE_VERSION = 2
+export const INVITE_VERSION_WITHOUT_SECRET = 1
+/** The co-op secret as it appears in an invite and in storage: 32 bytes, unpadded base64url. */
+export const COOP_SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/
 /** An invite carries an ID, a short name and a few relay addresses; nothing near this size. */
 export const MAX_INVITE_CHARS = 4096
 export const MAX_COOP_NAME_CHARS = 64

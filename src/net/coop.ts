@@ -1,15 +1,16 @@
 import { base32 } from 'multiformats/bases/base32'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Coop } from './types.ts'
 import {
   COOP_ID_BYTES,
   COOP_ID_PATTERN,
+  COOP_SECRET_PATTERN,
   DEFAULT_COOP_NAME,
   DISCOVERY_TOPIC_PREFIX,
   INVITE_FRAGMENT_PREFIX,
   INVITE_VERSION,
+  INVITE_VERSION_WITHOUT_SECRET,
   MAX_COOP_NAME_CHARS,
   MAX_INVITE_CHARS,
   MAX_RELAY_ADDR_CHARS,
@@ -19,26 +20,57 @@ import {
   InviteContentError,
   InviteEncodingError,
   InviteMissingError,
+  InviteOutdatedError,
+  MissingCoopSecretError,
   NoRelayError,
 } from './errors.ts'
+import { deriveCoopKeys, newCoopSecret, type CoopKeys } from '../core/membership/index.ts'
 
 export interface CreateCoopInit {
   relays: string[]
   name?: string
 }
 
-/** A new co-op with a random ID; `relays` usually come from the relay's /config.json. */
+/** A new co-op with a random ID and secret; `relays` usually come from the relay's /config.json. */
 export function createCoop(init: CreateCoopInit): Coop {
   const relays = init.relays.filter(isRelayAddr)
   if (relays.length === 0) throw new NoRelayError('a co-op needs at least one relay address')
   const id = base32.baseEncode(crypto.getRandomValues(new Uint8Array(COOP_ID_BYTES)))
   const name = (init.name ?? DEFAULT_COOP_NAME).trim().slice(0, MAX_COOP_NAME_CHARS)
-  return { id, name: name === '' ? DEFAULT_COOP_NAME : name, relays: relays.slice(0, MAX_RELAYS) }
+  return {
+    id,
+    name: name === '' ? DEFAULT_COOP_NAME : name,
+    relays: relays.slice(0, MAX_RELAYS),
+    secret: newSecretText(),
+  }
 }
 
-/** `<baseUrl>/#/join/<base64url JSON>`; the fragment never reaches a server. */
+/** A fresh co-op secret as stored and carried in invites (unpadded base64url). */
+export function newSecretText(): string {
+  return toBase64Url(newCoopSecret())
+}
+
+/** The keys of the co-op's membership boundary; throws if the co-op has no valid secret. */
+export function coopKeys(coop: Coop): CoopKeys {
+  if (coop.secret === undefined || !COOP_SECRET_PATTERN.test(coop.secret)) {
+    throw new MissingCoopSecretError(`co-op ${coop.id} has no secret; it needs a new invite`)
+  }
+  return deriveCoopKeys(fromBase64Url(coop.secret))
+}
+
+/**
+ * `<baseUrl>/#/join/<base64url JSON>`; the fragment never reaches a server, and it carries the
+ * co-op secret: whoever holds the link is a member.
+ */
 export function formatInvite(coop: Coop, baseUrl: string): string {
-  const json = JSON.stringify({ v: INVITE_VERSION, id: coop.id, name: coop.name, r: coop.relays })
+  coopKeys(coop)
+  const json = JSON.stringify({
+    v: INVITE_VERSION,
+    id: coop.id,
+    name: coop.name,
+    r: coop.relays,
+    s: coop.secret,
+  })
   const base = baseUrl.replace(/[#].*$/, '').replace(/\/+$/, '')
   return `${base}/${INVITE_FRAGMENT_PREFIX}${toBase64Url(new TextEncoder().encode(json))}`
 }
@@ -65,9 +97,17 @@ export function parseInvite(input: string): Coop {
     throw new InviteContentError('invite is not an object')
   }
   const o = value as Record<string, unknown>
+  if (o.v === INVITE_VERSION_WITHOUT_SECRET) {
+    throw new InviteOutdatedError(
+      'this invite was made by an older Coffer and can no longer let anyone in: ask a member for a new invite link',
+    )
+  }
   const keys = Object.keys(o).sort().join(',')
-  if (keys !== 'id,name,r,v') throw new InviteContentError(`unexpected invite fields: ${keys}`)
+  if (keys !== 'id,name,r,s,v') throw new InviteContentError(`unexpected invite fields: ${keys}`)
   if (o.v !== INVITE_VERSION) throw new InviteContentError(`unsupported invite version`)
+  if (typeof o.s !== 'string' || !COOP_SECRET_PATTERN.test(o.s)) {
+    throw new InviteContentError('invalid co-op secret')
+  }
   if (typeof o.id !== 'string' || !COOP_ID_PATTERN.test(o.id)) {
     throw new InviteContentError('invalid co-op id')
   }
@@ -90,7 +130,7 @@ export function parseInvite(input: string): Coop {
     }
     relays.push(r)
   }
-  return { id: o.id, name: o.name, relays }
+  return { id: o.id, name: o.name, relays, secret: o.s }
 }
 
 /** A WebSocket multiaddr ending in /p2p/<peer id>: what a browser can dial as a relay. */
@@ -109,12 +149,11 @@ export function isRelayAddr(addr: string): boolean {
 }
 
 /**
- * The gossipsub topic a co-op discovers its peers on. A hash, so the relay routes it without
- * learning the co-op ID, and co-ops sharing a relay never see each other's announcements.
+ * The gossipsub topic a co-op discovers its peers on: derived from the co-op secret, so the
+ * relay routes it without learning which co-op it is, and outsiders cannot name it.
  */
-export async function discoveryTopic(coopId: string): Promise<string> {
-  const digest = await sha256.digest(new TextEncoder().encode(`coffer-coop-discovery:${coopId}`))
-  return DISCOVERY_TOPIC_PREFIX + base32.baseEncode(digest.digest)
+export function discoveryTopic(keys: Pick<CoopKeys, 'topicId'>): string {
+  return DISCOVERY_TOPIC_PREFIX + base32.baseEncode(keys.topicId)
 }
 
 function toBase64Url(bytes: Uint8Array): string {

@@ -18,6 +18,19 @@ export class InviteContentError extends InvalidInviteError {
   override name = 'InviteContentError'
 }
 
+/**
+ * The invite was made by a Coffer from before co-op secrets (version 1): it cannot let anyone
+ * in any more. The message tells the user what to do.
+ */
+export class InviteOutdatedError extends InvalidInviteError {
+  override name = 'InviteOutdatedError'
+}
+
+/** A co-op without its secret cannot join the network: it was never migrated (see loadCoop). */
+export class MissingCoopSecretError extends Error {
+  override name = 'MissingCoopSecretError'
+}
+
 /** A co-op was given no usable relay address. */
 export class NoRelayError extends Error {
   override name = 'NoRelayError'

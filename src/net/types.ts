@@ -7,6 +7,12 @@ export interface Coop {
   name: string
   /** Relay multiaddrs, each ending in /p2p/<relay peer id>. */
   relays: string[]
+  /**
+   * The co-op secret (32 bytes, unpadded base64url): the membership boundary. Carried only by
+   * invite links; discovery and the membership handshake derive their keys from it. Absent only
+   * in a co-op stored before secrets existed, until `loadCoop` gives it one.
+   */
+  secret?: string
 }
 
 export type NodeStatus = 'connecting' | 'online' | 'offline'

@@ -386,7 +386,7 @@ export async function coopOf(page: Page): Promise<Coop> {
   return page.evaluate(() => {
     const c = (window as CofferWindow).coffer?.node?.coop
     if (!c) throw new Error('no node')
-    return { id: c.id, name: c.name, relays: [...c.relays] }
+    return { id: c.id, name: c.name, relays: [...c.relays], secret: c.secret }
   })
 }
 

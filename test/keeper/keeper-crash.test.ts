@@ -6,6 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import { equals } from '../../src/core/bytes.ts'
 import { createCoop, formatInvite } from '../../src/net/coop.ts'
+import type { Coop } from '../../src/net/types.ts'
 import { StoreRefusedError } from '../../src/net/store/index.ts'
 import { spawnRelay, type RelayProcess } from '../relay/relay-process.ts'
 import { randomBytes, shard } from '../unit/store-test-nodes.ts'
@@ -20,13 +21,15 @@ const IN_FLIGHT = 6
 
 let relay: RelayProcess
 let invite: string
+let coop: Coop
 const dirs: string[] = []
 const keepers: KeeperProcess[] = []
 const clients: ClientLibp2p[] = []
 
 beforeAll(async () => {
   relay = await spawnRelay({ args: ['--stun-port', '0'] })
-  invite = formatInvite(createCoop({ relays: [relay.multiaddr], name: 'Keeper test' }), 'http://x')
+  coop = createCoop({ relays: [relay.multiaddr], name: 'Keeper test' })
+  invite = formatInvite(coop, 'http://x')
 })
 afterAll(async () => {
   for (const c of clients) await c.stop()
@@ -48,7 +51,7 @@ async function keeper(dir: string, pledge?: string): Promise<KeeperProcess> {
 }
 
 async function client(): Promise<ClientLibp2p> {
-  const c = await startClient()
+  const c = await startClient(coop)
   clients.push(c)
   return c
 }

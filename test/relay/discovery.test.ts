@@ -36,7 +36,10 @@ async function publishRound(members: Member[], topic: string): Promise<number> {
     clearInterval(announce)
   }
   await Promise.all(
-    members.map((m, i) => m.services.pubsub.publish(topic, u8FromString(`member ${i}`))),
+    // Unsigned messages are identified by their bytes alone (as sealed announcements, whose
+    // random nonce makes each unique): name the topic, or the relay drops a later round's
+    // `member 0` as already seen.
+    members.map((m, i) => m.services.pubsub.publish(topic, u8FromString(`member ${i} ${topic}`))),
   )
   const expected = members.length * others
   const delivered = (): number => got.reduce((n, s) => n + s.size, 0)

@@ -124,6 +124,8 @@ export async function startMember(relay: string, options: MemberOptions = {}): P
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
         maxInboundDataLength: MAX_PUBSUB_MESSAGE_BYTES,
+        // As the app: discovery messages are sealed and unsigned, and the relay accepts only those.
+        globalSignaturePolicy: 'StrictNoSign',
       }),
     },
   })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import {
+  coopKeys,
   createCoop,
   discoveryTopic,
   formatInvite,
@@ -12,6 +13,8 @@ import {
   InviteContentError,
   InviteEncodingError,
   InviteMissingError,
+  InviteOutdatedError,
+  MissingCoopSecretError,
   NoRelayError,
 } from '../../src/net/errors.ts'
 
@@ -60,7 +63,8 @@ describe('co-op and invite links', () => {
   })
 
   it('refuses malformed links with a typed error', () => {
-    const good = { v: 1, id: createCoop({ relays: [RELAY] }).id, name: 'x', r: [RELAY] }
+    const c = createCoop({ relays: [RELAY] })
+    const good = { v: 2, id: c.id, name: 'x', r: [RELAY], s: c.secret }
     const cases: Array<[string, typeof InvalidInviteError]> = [
       ['https://coffer.example.org/', InviteMissingError],
       ['#/peers', InviteMissingError],
@@ -70,7 +74,9 @@ describe('co-op and invite links', () => {
       ['#/join/' + Buffer.from([0xff, 0xfe]).toString('base64url'), InviteEncodingError],
       ['#/join/' + 'A'.repeat(5000), InviteEncodingError],
       ['#/join/' + encode([1, 2]), InviteContentError],
-      ['#/join/' + encode({ ...good, v: 2 }), InviteContentError],
+      ['#/join/' + encode({ ...good, v: 3 }), InviteContentError],
+      ['#/join/' + encode({ ...good, s: 'short' }), InviteContentError],
+      ['#/join/' + encode({ ...good, s: undefined }), InviteContentError],
       ['#/join/' + encode({ ...good, extra: 1 }), InviteContentError],
       ['#/join/' + encode({ ...good, id: 'short' }), InviteContentError],
       ['#/join/' + encode({ ...good, id: 'A'.repeat(26) }), InviteContentError],
@@ -115,12 +121,29 @@ describe('co-op and invite links', () => {
     expect(isRelayAddr('garbage')).toBe(false)
   })
 
-  it('gives each co-op its own discovery topic under the prefix the relay routes', async () => {
-    const a = await discoveryTopic('aaaaaaaaaaaaaaaaaaaaaaaaaa')
-    const b = await discoveryTopic('bbbbbbbbbbbbbbbbbbbbbbbbbb')
-    expect(a).not.toBe(b)
+  it('derives each co-op its own discovery topic from its secret, not its ID', () => {
+    const coop = createCoop({ relays: [RELAY] })
+    const a = discoveryTopic(coopKeys(coop))
+    const sameId = discoveryTopic(
+      coopKeys({ ...coop, secret: createCoop({ relays: [RELAY] }).secret }),
+    )
+    expect(a).not.toBe(sameId)
     expect(a.startsWith('/coffer/discovery/1.0.0/')).toBe(true)
-    expect(a).not.toContain('aaaaaaaaaaaaaaaaaaaaaaaaaa')
-    expect(await discoveryTopic('aaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe(a)
+    expect(a).not.toContain(coop.id)
+    expect(discoveryTopic(coopKeys({ ...coop }))).toBe(a)
+  })
+
+  it('carries the secret in the invite and refuses a version 1 invite as outdated', () => {
+    const coop = createCoop({ relays: [RELAY], name: 'Choir' })
+    expect(parseInvite(formatInvite(coop, 'http://x')).secret).toBe(coop.secret)
+    const old = { v: 1, id: coop.id, name: 'Choir', r: [RELAY] }
+    expect(() => parseInvite('#/join/' + encode(old))).toThrow(InviteOutdatedError)
+    expect(() => parseInvite('#/join/' + encode(old))).toThrow(/ask a member for a new invite/)
+    expect(() => coopKeys({ id: coop.id, name: 'x', relays: [RELAY] })).toThrow(
+      MissingCoopSecretError,
+    )
+    expect(() => formatInvite({ id: coop.id, name: 'x', relays: [RELAY] }, 'http://x')).toThrow(
+      MissingCoopSecretError,
+    )
   })
 })

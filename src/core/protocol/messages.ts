@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'STALE',
   'INTERNAL',
   'SOURCE_FAILED',
+  'NOT_MEMBER',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -33,6 +33,8 @@ import {
 } from './constants.ts'
 import { CorruptBlockError } from '../exchange/errors.ts'
 import { BlockNotFoundError, FetchFailedError } from './errors.ts'
+import type { MembershipCheck } from '../member/proven-members.ts'
+import { GuestPace } from '../member/guest-pace.ts'
 
 export type CofferFetchInit = ExchangeInit
 
@@ -46,6 +48,11 @@ export interface CofferFetchComponents {
   blockstore: Pick<Blockstore, 'get' | 'has'>
   /** Free pledged space to tell uploaders; a peer without one reports 0 (takes no shards). */
   space?: { freeBytes(): number | Promise<number> }
+  /**
+   * Who proved co-op membership. With it, `space` is answered to members only (it is part of
+   * storing) and guests' fetch and has requests are paced; without it every peer is served.
+   */
+  members?: MembershipCheck
 }
 
 /** Requests carry at most 1024 CIDs; 64 KiB holds them with room to spare. */
@@ -66,6 +73,7 @@ export class CofferFetch {
   readonly #maxOutbound: number
   readonly #idleTimeout: number
   readonly #pool: StreamPool
+  readonly #guests = new GuestPace()
   #started = false
 
   constructor(components: CofferFetchComponents, init: CofferFetchInit = {}) {
@@ -121,12 +129,24 @@ export class CofferFetch {
       timeout: this.#timeout,
       idleTimeout: this.#idleTimeout,
       log: this.#log,
-      answer: async (body, signal) => encodeMessageParts(await this.#answer(body, signal)),
+      answer: async (body, signal) =>
+        encodeMessageParts(await this.#answer(body, connection.remotePeer, signal)),
     })
   }
 
-  async #answer(body: Uint8Array, signal: AbortSignal): Promise<FetchProtocolResponse> {
+  async #answer(
+    body: Uint8Array,
+    remote: PeerId,
+    signal: AbortSignal,
+  ): Promise<FetchProtocolResponse> {
     const request = decodeExpected(body, ['fetch', 'has', 'space'])
+    const members = this.#c.members
+    if (members !== undefined && !(await members.isMember(remote, { signal }))) {
+      if (request.type === 'space') {
+        return { type: 'error', code: 'NOT_MEMBER', message: 'space is told to co-op members only' }
+      }
+      await this.#guests.wait(remote.toString(), signal)
+    }
     if (request.type === 'fetch') {
       // One read, no `has` first: every IndexedDB transaction costs both processes CPU.
       const block = await readBlock(this.#c.blockstore, request.cid, MAX_BLOCK_BYTES, signal).catch(
@@ -234,7 +254,7 @@ export type Libp2pFetchComponents = Pick<
 
 /** libp2p service factory: `services: { fetch: cofferFetch({ blockstore, space }) }`. */
 export function cofferFetch(
-  parts: Pick<CofferFetchComponents, 'blockstore' | 'space'>,
+  parts: Pick<CofferFetchComponents, 'blockstore' | 'space' | 'members'>,
   init: CofferFetchInit = {},
 ): (components: Libp2pFetchComponents) => CofferFetch {
   return (c) =>

@@ -1,3 +1,4 @@
+import type { MembershipCheck } from '../member/proven-members.ts'
 import type {
   ComponentLogger,
   PeerId,
@@ -50,6 +51,8 @@ export interface CofferStoreComponents {
   builder?: ShardBuilder
   /** Told how each request this holder answered ended (a keeper counts them for /metrics). */
   observe?: (request: StoreRequestType, outcome: string) => void
+  /** Who proved co-op membership; without it every peer is served (tests, single co-op nodes). */
+  members?: MembershipCheck
 }
 
 /** The requests a holder answers on the store protocol. */
@@ -77,5 +80,5 @@ export type Libp2pStoreComponents = Pick<
 /** The components Coffer adds: where blocks go, the ledger, the pledge, how to build shards. */
 export type CofferStoreParts = Pick<
   CofferStoreComponents,
-  'blockstore' | 'holdings' | 'pledge' | 'builder' | 'observe'
+  'blockstore' | 'holdings' | 'pledge' | 'builder' | 'observe' | 'members'
 >

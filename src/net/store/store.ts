@@ -145,6 +145,12 @@ export class CofferStore {
     signal: AbortSignal,
   ): Promise<StoreProtocolResponse> {
     const request = decodeExpected(body, ['store', 'build', 'delete'])
+    if (this.#c.members !== undefined && !(await this.#c.members.isMember(remote, { signal }))) {
+      return this.#observe(
+        request.type,
+        refusal('NOT_MEMBER', 'this holder serves co-op members only'),
+      )
+    }
     try {
       switch (request.type) {
         case 'store':

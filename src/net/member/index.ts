@@ -1,0 +1,5 @@
+export { CofferMember, cofferMember, type CofferMemberInit } from './member-service.ts'
+export { ProvenMembers, type MembershipCheck } from './proven-members.ts'
+export { GuestPace, type GuestPaceInit } from './guest-pace.ts'
+export * from './constants.ts'
+export * from './errors.ts'
