@@ -28,6 +28,7 @@ export function filesDepsFromNode(
     owner: node.peerId,
     manifests: kvManifests(node.db),
     codec: uploadWorkerPool,
+    keepers: keeperIds,
     peers: () =>
       node
         .peers()

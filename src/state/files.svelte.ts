@@ -14,6 +14,7 @@ import type { ShareLinkInput } from './share.svelte.ts'
 import { fileRow, type FileRow } from './file-row.ts'
 import { explainUploadError, UploadTask } from './upload-task.svelte.ts'
 import { PassLoop, type PassOutcome } from '../engine/repair/pass-loop.ts'
+import { checkHolders } from '../engine/repair/check-holders.ts'
 import { repairFiles } from '../engine/repair/repair-files.ts'
 import { LayoutCache } from '../engine/health/layout-cache.ts'
 import { filesHealth } from '../engine/health/files-health.ts'
@@ -43,6 +44,8 @@ export interface FilesDeps extends PeerSource {
   download?(record: FileRecord, holders: Map<string, string[]>): Download
   /** What the Share dialog needs for one of my files. */
   share?(record: FileRecord, holders: Map<string, string[]>): ShareLinkInput
+  /** Peer ids of the pod's keepers (their absence counts sooner in lazy repair). */
+  keepers?: readonly string[]
 }
 
 /** Uploads running at once; more files wait their turn. */
@@ -360,6 +363,7 @@ export class FilesState {
   async #pass(): Promise<PassOutcome> {
     const deps = this.#deps
     if (deps === undefined) return 'detached'
+    await checkHolders(deps)
     // Decide on the peers online now: a pass asked for by a join may start before the
     // health update that the join also started has finished.
     await this.#updateHealth().catch((err: unknown) =>
