@@ -138,7 +138,10 @@ window.benchPeer = {
         sendBlocksTimeout: BITSWAP_TIMEOUT_MS,
       },
     })
-    return { peerId: node.peerId, coop: { id: c.id, name: c.name, relays: [...c.relays] } }
+    return {
+      peerId: node.peerId,
+      coop: { id: c.id, name: c.name, relays: [...c.relays], secret: c.secret },
+    }
   },
 
   directPeers() {

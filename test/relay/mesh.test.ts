@@ -41,7 +41,7 @@ async function planRelay(): Promise<PlannedRelay> {
 function listen(member: Member): Set<string> {
   const heard = new Set<string>()
   member.services.pubsub.addEventListener('message', (evt) => {
-    if (evt.detail.topic === TOPIC) heard.add(u8ToString(evt.detail.data))
+    if (evt.detail.topic === TOPIC) heard.add(u8ToString(evt.detail.data).split(' ')[0] ?? '')
   })
   member.services.pubsub.subscribe(TOPIC)
   return heard
@@ -54,8 +54,11 @@ async function announceUntil(
   done: () => boolean,
   what: string,
 ): Promise<void> {
+  let round = 0
   const timer = setInterval(() => {
-    member.services.pubsub.publish(TOPIC, u8FromString(label)).catch(() => {
+    // Discovery is unsigned, so gossipsub tells messages apart by their bytes: each round differs.
+    const data = u8FromString(`${label} ${++round} ${Math.random()}`)
+    member.services.pubsub.publish(TOPIC, data).catch(() => {
       // No topic peer yet: the next round goes out once the subscription has spread.
     })
   }, 500)
