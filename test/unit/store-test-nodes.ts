@@ -79,8 +79,7 @@ export async function startNode(
   const peerId = peerIdFromPrivateKey(privateKey)
   const db = await openCofferDB(`store-svc-${dbCount++}-${Math.random()}`)
   const blocks = new MemoryBlocks()
-  const blockstore =
-    disk ?? (blocks)
+  const blockstore = disk ?? blocks
   const holdings = new IdbHoldingLedger(db, peerId.toString())
   const pledge = { bytes: pledgeBytes }
   const late: { fetch?: CofferFetch } = {}
