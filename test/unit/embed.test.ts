@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { parseShareFragment } from '../../src/core/index.ts'
 import {
   EMBED_SANDBOX,
@@ -11,13 +13,17 @@ import {
   type ShareLinkInput,
 } from '../../src/state/share.svelte.ts'
 
+async function peer(): Promise<string> {
+  return peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+}
+
 async function input(name: string): Promise<ShareLinkInput> {
   const cid = CID.createV1(0x71, await sha256.digest(new TextEncoder().encode(name)))
   return {
     file: { manifestCid: cid.toString(), key: new Uint8Array(32).fill(7), name },
     baseUrl: 'https://coffer.example/',
-    relays: ['/dns4/relay.example/tcp/443/wss/p2p/12D3KooWRelay'],
-    holders: ['12D3KooWPeerA', '12D3KooWPeerB'],
+    relays: [`/dns4/relay.example/tcp/443/wss/p2p/${await peer()}`],
+    holders: [await peer(), await peer()],
   }
 }
 
