@@ -127,7 +127,7 @@ function simulate(seed: number, tally: Tally): void {
           role: pick(rand, ['member', 'member', 'keeper', 'admin'] as const),
           heads: state.heads.slice(0, MAX_PARENTS),
           created: clock,
-          expires: clock + Math.floor(rand() * 20_000),
+          expires: clock + 1 + Math.floor(rand() * 20_000),
           maxUses: 1 + Math.floor(rand() * 2),
         }),
       )
