@@ -56,7 +56,7 @@ test('malformed share links show the error page with a plain-language message', 
     },
     {
       what: 'unknown version',
-      fragment: reencode((b) => (b[0] = 0x02)),
+      fragment: reencode((b) => (b[0] = 0x03)),
       kind: 'unsupported',
       title: /different version/,
     },
